@@ -1,0 +1,165 @@
+# rootlens - plain Makefile (Redis style). See README.md.
+#
+#   make            build ./rootlens
+#   make check      install deps, rebuild from scratch, run every test
+#   make demo       decode the bundled datasets
+#   make bench      throughput against peers, in one run
+#   make fuzz       libFuzzer harnesses (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC ?= cc
+PREFIX ?= /usr/local
+BUILD ?= build
+OPT ?= -O2
+# ISAL=auto: use ISA-L inflate when its header is present; ISAL=no: zlib only.
+ISAL ?= auto
+
+WARN = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes -Wcast-qual -Wwrite-strings -Wundef \
+       -Wpointer-arith -Werror=implicit-function-declaration \
+       -Werror=format-security
+CPPFLAGS += -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS)
+LDLIBS_BASE = -lz -lpthread
+
+ifeq ($(ISAL),auto)
+  ifneq ($(wildcard /usr/include/isa-l/igzip_lib.h),)
+    ISAL := yes
+  else
+    ISAL := no
+  endif
+endif
+ifeq ($(ISAL),yes)
+  CPPFLAGS += -DRL_HAVE_ISAL=1
+  LDLIBS_BASE += -lisal
+endif
+LDLIBS = $(LDLIBS_BASE)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CPPFLAGS += -DRL_VERSION=\"$(VERSION)\"
+
+# ---- sources by layer -------------------------------------------------
+DNSWIRE_SRC = $(wildcard lib/dnswire/*.c)
+CAPFILE_SRC = $(wildcard lib/capfile/*.c)
+NETLAYERS_SRC = $(wildcard lib/netlayers/*.c)
+COMMON_SRC = $(wildcard lib/common/*.c)
+CMD_SRC = $(wildcard src/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB_DNSWIRE = $(BUILD)/libdnswire.a
+LIB_CAPFILE = $(BUILD)/libcapfile.a
+LIB_NETLAYERS = $(BUILD)/libnetlayers.a
+LIB_COMMON = $(BUILD)/libcommon.a
+# link order: users before what they use
+LIBS = $(LIB_COMMON) $(LIB_CAPFILE) $(LIB_NETLAYERS) $(LIB_DNSWIRE)
+
+BIN = $(BUILD)/rootlens
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BIN = $(patsubst tests/fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
+
+.PHONY: all check test unit e2e replay asan demo bench fuzz install clean \
+        layers fmt cov deps
+all: rootlens
+
+rootlens: $(BIN)
+	@ln -sf $(BIN) rootlens
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB_DNSWIRE): $(call obj,$(DNSWIRE_SRC))
+$(LIB_CAPFILE): $(call obj,$(CAPFILE_SRC))
+$(LIB_NETLAYERS): $(call obj,$(NETLAYERS_SRC))
+$(LIB_COMMON): $(call obj,$(COMMON_SRC))
+$(BUILD)/lib%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(call obj,$(CMD_SRC)) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(CMD_SRC)) $(LIBS) $(LDLIBS)
+
+# Unit tests and fuzz replays link only the layer they test and those
+# below it, so a layer cannot grow a dependency upwards unnoticed.
+TEST_CC = $(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@
+$(BUILD)/tests/test_dw_%: tests/unit/test_dw_%.c tests/unit/cu_main.h $(LIB_DNSWIRE)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $< $(LIB_DNSWIRE) -lcunit
+$(BUILD)/tests/test_cf_%: tests/unit/test_cf_%.c tests/unit/cu_main.h $(LIB_CAPFILE) $(LIB_DNSWIRE)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $< $(LIB_CAPFILE) $(LIB_DNSWIRE) $(LDLIBS) -lcunit
+$(BUILD)/tests/test_nl_%: tests/unit/test_nl_%.c tests/unit/cu_main.h $(LIB_NETLAYERS) $(LIB_DNSWIRE)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $< $(LIB_NETLAYERS) $(LIB_DNSWIRE) -lcunit
+$(BUILD)/tests/test_cm_%: tests/unit/test_cm_%.c tests/unit/cu_main.h $(LIBS)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $< $(LIBS) $(LDLIBS) -lcunit
+
+$(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIBS) $(LDLIBS)
+
+# lib/dnswire uses libc only and never allocates or does I/O: enforced here.
+layers: $(LIB_DNSWIRE)
+	@bad=$$(nm -u $(LIB_DNSWIRE) | awk '{print $$2}' | \
+	  grep -E '^(malloc|calloc|realloc|free|f?open|fopen64|read|write|printf|fprintf|puts|fputs|exit|abort)$$' || true); \
+	if [ -n "$$bad" ]; then echo "layering: lib/dnswire uses: $$bad" >&2; exit 1; fi
+	@if grep -lE '#include [<"](pcap|zlib|stdio|rootlens/(capfile|netlayers))' lib/dnswire/*.c include/rootlens/dnswire.h include/rootlens/dw_cursor.h; then \
+	  echo "layering: lib/dnswire includes I/O or upper-layer headers" >&2; exit 1; fi
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+replay: $(REPLAY_BIN)
+	@tests/fuzz/replay.sh $(BUILD)
+
+e2e: rootlens
+	@ROOTLENS=$(abspath $(BIN)) tests/e2e/run.sh
+
+test: layers unit replay e2e
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of units and e2e.
+asan:
+	$(MAKE) BUILD=build-san OPT=-O1 \
+	  SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  unit e2e
+
+deps:
+	@scripts/install-deps.sh
+
+check: deps
+	rm -rf build build-san
+	$(MAKE) test
+	$(MAKE) asan
+	@echo "make check: all passed"
+
+demo: rootlens
+	./rootlens decode --stats datasets/*.pcap*
+
+bench: rootlens
+	bench/run.sh
+
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+install: rootlens
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rootlens
+	install -m 644 doc/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+fmt:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+cov:
+	$(MAKE) BUILD=build-cov OPT=-O0 SANFLAGS=--coverage unit e2e
+	gcov -o build-cov/lib $(DNSWIRE_SRC) $(CAPFILE_SRC) $(NETLAYERS_SRC) >/dev/null
+
+clean:
+	rm -rf build build-san build-cov build-fuzz rootlens
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

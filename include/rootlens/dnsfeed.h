@@ -1,0 +1,73 @@
+/*
+ * dnsfeed.h - the read loop every command shares: capture files in,
+ * decoded DNS messages out.
+ *
+ *   file --capfile--> frames --netlayers--> DNS payloads --dnswire--> dw_msg_t
+ *
+ * The feed owns one reader at a time and one packet decoder for its whole
+ * life, so a TCP stream or a fragmented datagram that crosses from one file
+ * into the next (rotated captures) is still reassembled. It counts; it
+ * never prints: damage comes back as an error code and a message naming
+ * the file and byte offset.
+ */
+#ifndef ROOTLENS_DNSFEED_H
+#define ROOTLENS_DNSFEED_H
+
+#include <stdint.h>
+
+#include "rootlens/capfile.h"
+#include "rootlens/dnswire.h"
+#include "rootlens/netlayers.h"
+
+/** Counts for one file (or a sum of files). */
+typedef struct rl_feed_stats {
+	uint64_t packets;             /**< records read */
+	uint64_t bytes;               /**< raw bytes read from the file */
+	uint64_t messages[2][2];      /**< [0 udp, 1 tcp][0 IPv4, 1 IPv6] */
+	uint64_t queries, responses;  /**< QR=0 / QR=1 among messages with a header */
+	uint64_t malformed[DW_BAD__COUNT]; /**< [DW_BAD_NONE] unused */
+	nl_stats_t net;               /**< decoder counters during this file */
+	uint64_t unsupported_link;    /**< frames of a link type not handled */
+	int unsupported_linktype;     /**< the last such link type, or -1 */
+} rl_feed_stats_t;
+
+/** Called once per DNS message; both pointers are borrowed for the call. */
+typedef void (*rl_feed_msg_cb)(const nl_dns_t *pkt, const dw_msg_t *msg, void *user);
+
+/** Called every few thousand packets (progress reporting). */
+typedef void (*rl_feed_tick_cb)(const rl_feed_stats_t *file_so_far, void *user);
+
+typedef struct rl_feed rl_feed_t; /* opaque: rl_feed_new() owns it */
+
+/** @return 0, DW_ENOMEM, DW_EINVAL. */
+int rl_feed_new(rl_feed_t **f, const nl_config_t *cfg);
+
+/**
+ * Read one file ("-" for stdin) to its end, calling @p cb per message.
+ * @p st receives this file's counts (zeroed first). Every message before
+ * any damage has been delivered when this returns.
+ * @return 0; or a negative DW_E* code with @p err naming the file and the
+ *         offset: the file could not be opened, or it is damaged
+ *         (truncated, corrupt gzip), or its link type is not supported.
+ */
+int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
+		 rl_feed_stats_t *st, char *err, size_t errlen);
+
+/** Progress hook, called from rl_feed_file(). */
+void rl_feed_set_tick(rl_feed_t *f, rl_feed_tick_cb tick, void *user);
+
+/**
+ * End of all input: counts what is still pending in reassembly into
+ * @p st (only the net counters change).
+ */
+void rl_feed_finish(rl_feed_t *f, rl_feed_stats_t *st);
+
+/** Add @p b into @p a. */
+void rl_feed_stats_add(rl_feed_stats_t *a, const rl_feed_stats_t *b);
+
+/** Messages in @p st (sum over transports and IP versions). */
+uint64_t rl_feed_stats_messages(const rl_feed_stats_t *st);
+
+void rl_feed_free(rl_feed_t *f);
+
+#endif

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install the Debian packages rootlens builds, tests and benchmarks with.
+# Idempotent: quiet and quick when everything is already there.
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --bench  also the benchmark and dataset peers
+set -eu
+
+# build: compiler, libraries
+pkgs="build-essential pkg-config libpcap-dev zlib1g-dev libisal-dev isal \
+libjansson-dev libssl-dev libcunit1-dev"
+# tests: the oracle (tshark), fuzzing (clang/libFuzzer), the test drivers
+pkgs="$pkgs tshark wireshark-common clang libclang-rt-14-dev python3 gzip \
+xxd"
+# benchmarks and dataset recording: real peers and real DNS software
+if [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--all" ]; then
+	pkgs="$pkgs tcpdump dnscap knot knot-dnsutils bind9-dnsutils dnsperf \
+iproute2 tcpreplay"
+fi
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; the answer does not matter here
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	debconf-set-selections
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
