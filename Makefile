@@ -87,22 +87,29 @@ $(BIN): $(call obj,$(CMD_SRC)) $(LIBS)
 # Unit tests and fuzz replays link only the layer they test and those
 # below it, so a layer cannot grow a dependency upwards unnoticed.
 TEST_CC = $(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@
-$(BUILD)/tests/test_dw_%: tests/unit/test_dw_%.c tests/unit/cu_main.h $(LIB_DNSWIRE)
+$(BUILD)/tests/test_dw_%: tests/unit/test_dw_%.c $(wildcard tests/unit/*.h) $(LIB_DNSWIRE)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $< $(LIB_DNSWIRE) -lcunit
-$(BUILD)/tests/test_cf_%: tests/unit/test_cf_%.c tests/unit/cu_main.h $(LIB_CAPFILE) $(LIB_DNSWIRE)
+$(BUILD)/tests/test_cf_%: tests/unit/test_cf_%.c $(wildcard tests/unit/*.h) $(LIB_CAPFILE) $(LIB_DNSWIRE)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $< $(LIB_CAPFILE) $(LIB_DNSWIRE) $(LDLIBS) -lcunit
-$(BUILD)/tests/test_nl_%: tests/unit/test_nl_%.c tests/unit/cu_main.h $(LIB_NETLAYERS) $(LIB_DNSWIRE)
+$(BUILD)/tests/test_nl_%: tests/unit/test_nl_%.c $(wildcard tests/unit/*.h) $(LIB_NETLAYERS) $(LIB_DNSWIRE)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $< $(LIB_NETLAYERS) $(LIB_DNSWIRE) -lcunit
-$(BUILD)/tests/test_cm_%: tests/unit/test_cm_%.c tests/unit/cu_main.h $(LIBS)
+$(BUILD)/tests/test_cm_%: tests/unit/test_cm_%.c $(wildcard tests/unit/*.h) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $< $(LIBS) $(LDLIBS) -lcunit
 
-$(BUILD)/tests/replay_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIBS)
+REPLAY_CC = $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c
+$(BUILD)/tests/replay_fuzz_dw_%: tests/fuzz/fuzz_dw_%.c tests/fuzz/replay_main.c $(LIB_DNSWIRE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIBS) $(LDLIBS)
+	$(REPLAY_CC) $(LIB_DNSWIRE)
+$(BUILD)/tests/replay_fuzz_cf_%: tests/fuzz/fuzz_cf_%.c tests/fuzz/replay_main.c $(LIB_CAPFILE) $(LIB_DNSWIRE)
+	@mkdir -p $(dir $@)
+	$(REPLAY_CC) $(LIB_CAPFILE) $(LIB_DNSWIRE) $(LDLIBS)
+$(BUILD)/tests/replay_fuzz_nl_%: tests/fuzz/fuzz_nl_%.c tests/fuzz/replay_main.c $(LIB_NETLAYERS) $(LIB_DNSWIRE)
+	@mkdir -p $(dir $@)
+	$(REPLAY_CC) $(LIB_NETLAYERS) $(LIB_DNSWIRE)
 
 # lib/dnswire uses libc only and never allocates or does I/O: enforced here.
 layers: $(LIB_DNSWIRE)

@@ -57,8 +57,12 @@ int cf_set_inflater(cf_inflater_t which);
 /**
  * Open @p path ("-" for stdin), detect compression and format, read the
  * file header. On failure returns a negative code and writes a message
- * naming the file (and offset) into @p errbuf; *r is NULL.
- * @return 0, DW_ENOENT, DW_EIO, DW_EFORMAT, DW_EGZIP, DW_ETRUNCFILE, DW_ENOMEM.
+ * naming the file (and offset) into @p errbuf; *r is NULL. For pcapng the
+ * blocks up to the first IDB are read too (for cf_reader_linktype());
+ * damage found there is returned by the first cf_reader_next().
+ * @return 0, DW_ENOENT, DW_EIO, DW_EFORMAT, DW_EGZIP, DW_ETRUNCFILE,
+ *         DW_ETOOBIG (oversized section header), DW_ENOMEM, DW_EINVAL
+ *         (NULL @p r or @p path).
  */
 int cf_reader_open(cf_reader_t **r, const char *path, char *errbuf, size_t errlen);
 

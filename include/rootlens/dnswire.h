@@ -37,8 +37,10 @@
 /**
  * Read the name at the cursor, following compression pointers, into
  * @p out as uncompressed wire labels ending with the root label.
- * Pointers must point strictly before the position they were read at
- * (so no loops) and at most DW_MAX_PTR_HOPS are followed.
+ * A pointer must point strictly before the start of the run of labels
+ * it was read in (tcpdump's rule: stricter than "before the pointer",
+ * and it makes loops impossible), and at most DW_MAX_PTR_HOPS are
+ * followed.
  * The cursor ends just past the name's bytes at its original place.
  * Case is preserved. @p out may be NULL to validate and skip only.
  * @return 0, DW_ETRUNC, DW_ELABEL (label type 01/10 or bad length),

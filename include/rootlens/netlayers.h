@@ -25,6 +25,7 @@
 /* Link types handled (LINKTYPE_* numbers as stored in pcap/pcapng). */
 #define NL_LINK_NULL 0        /**< BSD loopback, AF in capturing host order */
 #define NL_LINK_ETHERNET 1    /**< with 802.1Q / 802.1ad / QinQ tags */
+#define NL_LINK_FDDI 10       /**< FDDI with 802.2 LLC/SNAP */
 #define NL_LINK_RAW_DLT12 12  /**< raw IP (DLT_RAW on most systems) */
 #define NL_LINK_RAW_DLT14 14  /**< raw IP (DLT_RAW on OpenBSD) */
 #define NL_LINK_RAW 101       /**< LINKTYPE_RAW */

@@ -10,8 +10,11 @@
 
 static inline int cu_run(const char *suite, CU_TestInfo *tests)
 {
+	/* CUnit wants a mutable name; copy it rather than cast const away. */
+	static char name[64];
+	snprintf(name, sizeof(name), "%s", suite);
 	CU_SuiteInfo suites[] = {
-		{ (char *)suite, NULL, NULL, NULL, NULL, tests },
+		{ name, NULL, NULL, NULL, NULL, tests },
 		CU_SUITE_INFO_NULL,
 	};
 	if (CU_initialize_registry() != CUE_SUCCESS)

@@ -1,0 +1,231 @@
+/*
+ * msg.c - one DNS message into the flat dw_msg_t view (RFC 1035 4.1,
+ * RFC 6891 6).
+ *
+ * Root traffic is full of garbage, so a message that does not parse is
+ * still data: the parse records how far it got (reached, questions, rrs)
+ * and why it stopped (bad), and everything decoded before that point
+ * stays valid.
+ *
+ * Resource record (RFC 1035 4.1.3):
+ *
+ *     NAME  (variable, possibly compressed)
+ *     TYPE(16) CLASS(16) TTL(32) RDLENGTH(16)
+ *     RDATA (RDLENGTH bytes)
+ *
+ * OPT pseudo-RR (RFC 6891 6.1.2, 6.1.3): NAME is the root, CLASS is the
+ * requestor's UDP payload size, and TTL is
+ *
+ *     +0 (MSB)                            +1 (LSB)
+ *  +---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *  |         EXTENDED-RCODE        |            VERSION            |
+ *  +---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *  | DO|                           Z                               |
+ *  +---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+---+
+ *
+ * RDATA is a sequence of {OPTION-CODE(16), OPTION-LENGTH(16), DATA}.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "rootlens/dnswire.h"
+
+#define TYPE_OPT 41
+
+/* Reason for a failed name: its own kind, or the section's truncation. */
+static dw_bad_t name_bad(int rc, dw_bad_t trunc)
+{
+	switch (rc) {
+	case DW_ELABEL: return DW_BAD_LABEL;
+	case DW_ELOOP: return DW_BAD_POINTER;
+	case DW_ENAMELEN: return DW_BAD_NAME_TOO_LONG;
+	default: return trunc;
+	}
+}
+
+static int fail(dw_msg_t *m, int rc, dw_bad_t bad)
+{
+	m->bad = bad;
+	return rc;
+}
+
+/* RFC 6891 6.1.3: the fixed part, CLASS and TTL, of the first OPT. */
+static void opt_fixed(dw_msg_t *m, uint16_t cls, uint32_t ttl)
+{
+	m->have_edns = 1;
+	m->edns_udpsize = cls;
+	m->edns_ext_rcode = (uint8_t)(ttl >> 24);
+	m->edns_version = (uint8_t)(ttl >> 16);
+	m->edns_flags = (uint16_t)ttl;
+	m->edns_do = (uint8_t)(ttl >> 15 & 1);
+}
+
+/*
+ * RFC 6891 6.1.2: the options of the first OPT. Options must tile RDATA
+ * exactly; the first that does not (a partial header, or data past
+ * RDLENGTH) ends the walk and marks the message bad_opt. RDATA lies
+ * within the RR, so the message walk goes on either way.
+ */
+static void opt_options(dw_msg_t *m, const uint8_t *rdata, uint16_t rdlen,
+			int *opt_bad)
+{
+	dw_cur_t o;
+
+	dw_cur_init(&o, rdata, rdlen);
+	while (dw_cur_avail(&o) > 0) {
+		uint16_t code = dw_cur_u16(&o);
+		uint16_t olen = dw_cur_u16(&o);
+		if (o.err || dw_cur_avail(&o) < olen) {
+			*opt_bad = 1;
+			return;
+		}
+		dw_cur_skip(&o, olen);
+		if (code < 64)
+			m->edns_opt_present |= (uint64_t)1 << code;
+		else
+			m->edns_opt_high = 1;
+		m->edns_options++;
+	}
+}
+
+/*
+ * Walk @p count RRs of one section. The count is checked against the
+ * bytes left first (Knot's rule), so 65535 claimed records in a small
+ * packet cost one division, not 65535 iterations.
+ */
+static int walk_rrs(dw_msg_t *m, dw_cur_t *c, uint16_t count,
+		    dw_section_t sec, dw_bad_t trunc, int *opt_bad)
+{
+	m->reached = sec;
+	if (count > dw_cur_avail(c) / DW_RR_MIN)
+		return fail(m, DW_ETRUNC, trunc);
+	for (unsigned i = 0; i < count; i++) {
+		size_t owner_len = 0;
+		int rc = dw_name_parse(c, NULL, &owner_len);
+		if (rc < 0)
+			return fail(m, rc, name_bad(rc, trunc));
+		/* By length, not by bytes: a pointer to a 0 byte is root too. */
+		int root_owner = owner_len == 1;
+		uint16_t type = dw_cur_u16(c);
+		uint16_t cls = dw_cur_u16(c);
+		uint32_t ttl = dw_cur_u32(c);
+		uint16_t rdlen = dw_cur_u16(c);
+		if (c->err)
+			return fail(m, DW_ETRUNC, trunc);
+		/*
+		 * RFC 6891 6.1.1: OPT lives in the additional section only
+		 * (elsewhere it is just another RR to step over), at most once,
+		 * owned by the root. Only the first fills the view, and it does
+		 * so before its RDATA is checked: the DO bit of a query cut
+		 * short in its options was still sent.
+		 */
+		int is_opt = type == TYPE_OPT && sec == DW_SEC_ADDITIONAL;
+		int first_opt = is_opt && !m->have_edns;
+		if (is_opt && (!first_opt || !root_owner))
+			*opt_bad = 1;
+		if (first_opt)
+			opt_fixed(m, cls, ttl);
+		const uint8_t *rdata = dw_cur_ptr(c, rdlen);
+		if (c->err)
+			return fail(m, DW_ETRUNC, trunc);
+		if (first_opt)
+			opt_options(m, rdata, rdlen, opt_bad);
+		m->rrs++;
+	}
+	return 0;
+}
+
+/*
+ * Reset the view without clearing qname: 255 bytes that are only valid
+ * up to qname_len anyway. The two ranges cover every other field, so a
+ * field added to dw_msg_t later is cleared too.
+ */
+static void reset(dw_msg_t *m)
+{
+	memset(m, 0, offsetof(dw_msg_t, qname));
+	memset(&m->qname_len, 0, sizeof(*m) - offsetof(dw_msg_t, qname_len));
+}
+
+int dw_msg_parse(dw_msg_t *m, const uint8_t *wire, size_t len)
+{
+	dw_cur_t c;
+	int opt_bad = 0;
+	int rc;
+
+	reset(m);
+	m->len = len;
+	m->reached = DW_SEC_HEADER;
+	dw_cur_init(&c, wire, len);
+
+	/* RFC 1035 4.1.1 header: see the diagram in dnswire.h. */
+	m->id = dw_cur_u16(&c);
+	uint8_t f1 = dw_cur_u8(&c);
+	uint8_t f2 = dw_cur_u8(&c);
+	m->qdcount = dw_cur_u16(&c);
+	m->ancount = dw_cur_u16(&c);
+	m->nscount = dw_cur_u16(&c);
+	m->arcount = dw_cur_u16(&c);
+	if (c.err) {
+		m->id = m->qdcount = m->ancount = m->nscount = m->arcount = 0;
+		return fail(m, DW_ETRUNC, DW_BAD_SHORT_HEADER);
+	}
+	m->have_header = 1;
+	m->qr = f1 >> 7;
+	m->opcode = f1 >> 3 & 0xf;
+	m->aa = f1 >> 2 & 1;
+	m->tc = f1 >> 1 & 1;
+	m->rd = f1 & 1;
+	m->ra = f2 >> 7;
+	m->z = f2 >> 6 & 1;
+	m->ad = f2 >> 5 & 1;
+	m->cd = f2 >> 4 & 1;
+	m->rcode = f2 & 0xf;
+	m->rcode_full = m->rcode;
+
+	/* RFC 1035 4.1.2 question: QNAME QTYPE(16) QCLASS(16). */
+	m->reached = DW_SEC_QUESTION;
+	if (m->qdcount > dw_cur_avail(&c) / DW_Q_MIN)
+		return fail(m, DW_ETRUNC, DW_BAD_QUESTION_TRUNC);
+	for (unsigned i = 0; i < m->qdcount; i++) {
+		size_t qlen = 0;
+		rc = dw_name_parse(&c, i == 0 ? m->qname : NULL, &qlen);
+		if (rc < 0)
+			return fail(m, rc, name_bad(rc, DW_BAD_QUESTION_TRUNC));
+		uint16_t qtype = dw_cur_u16(&c);
+		uint16_t qclass = dw_cur_u16(&c);
+		if (c.err)
+			return fail(m, DW_ETRUNC, DW_BAD_QUESTION_TRUNC);
+		if (i == 0) {
+			m->have_question = 1;
+			m->qname_len = (uint8_t)qlen;
+			m->qtype = qtype;
+			m->qclass = qclass;
+		}
+		m->questions++;
+	}
+
+	if ((rc = walk_rrs(m, &c, m->ancount, DW_SEC_ANSWER,
+			   DW_BAD_ANSWER_TRUNC, &opt_bad)) < 0)
+		goto out;
+	if ((rc = walk_rrs(m, &c, m->nscount, DW_SEC_AUTHORITY,
+			   DW_BAD_AUTHORITY_TRUNC, &opt_bad)) < 0)
+		goto out;
+	if ((rc = walk_rrs(m, &c, m->arcount, DW_SEC_ADDITIONAL,
+			   DW_BAD_ADDITIONAL_TRUNC, &opt_bad)) < 0)
+		goto out;
+	m->reached = DW_SEC_END;
+	if (opt_bad)
+		rc = fail(m, DW_EOPT, DW_BAD_OPT);
+	else if (dw_cur_avail(&c) > 0)
+		m->bad = DW_BAD_TRAILING; /* parsed fully: still success */
+out:
+	/*
+	 * RFC 6891 6.1.3: the 12-bit RCODE is EXTENDED-RCODE << 4 | header
+	 * RCODE. Also after a later error: the OPT fields were complete.
+	 * A structural error (truncation, bad name) after a bad OPT wins
+	 * over bad_opt, since it says where the walk stopped.
+	 */
+	if (m->have_edns)
+		m->rcode_full = (uint16_t)(m->edns_ext_rcode << 4 | m->rcode);
+	return rc;
+}
