@@ -14,7 +14,7 @@ xxd"
 # benchmarks and dataset recording: real peers and real DNS software
 if [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--all" ]; then
 	pkgs="$pkgs tcpdump dnscap knot knot-dnsutils bind9-dnsutils dnsperf \
-iproute2 tcpreplay"
+iproute2 ethtool tcpreplay"
 fi
 
 missing=""

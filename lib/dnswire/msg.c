@@ -32,6 +32,111 @@
 
 #define TYPE_OPT 41
 
+/*
+ * Names already validated in this message, by offset: a compressed owner
+ * name that is one pointer to such an offset needs no second walk. In a
+ * root response nearly every owner name is a pointer to the QNAME or a
+ * suffix of it, so this turns the RR walk from a name walk per record
+ * into a table look-up. A pointer read at the start of a name passes the
+ * backwards rule whenever its target lies before it, which every memo
+ * entry does, and a valid target name keeps the whole name valid.
+ */
+#define MEMO_SLOTS 64 /* direct-mapped by offset; a collision only forgets */
+
+typedef struct name_memo {
+	uint64_t used;              /* bit i: slot i holds an entry */
+	uint16_t off[MEMO_SLOTS];
+	uint8_t len[MEMO_SLOTS];    /* wire length of the name starting there */
+	uint8_t hops[MEMO_SLOTS];   /* pointers its walk follows (hop cap) */
+} name_memo_t;
+
+static unsigned memo_slot(size_t off)
+{
+	return (unsigned)(off ^ off >> 6) & (MEMO_SLOTS - 1);
+}
+
+static void memo_add(name_memo_t *mm, size_t off, size_t len, unsigned hops)
+{
+	unsigned i = memo_slot(off);
+	mm->used |= (uint64_t)1 << i;
+	mm->off[i] = (uint16_t)off;
+	mm->len[i] = (uint8_t)len;
+	mm->hops[i] = (uint8_t)hops;
+}
+
+/* Slot of @p off, or -1. */
+static int memo_find(const name_memo_t *mm, size_t off)
+{
+	unsigned i = memo_slot(off);
+	return (mm->used >> i & 1) && mm->off[i] == off ? (int)i : -1;
+}
+
+/* Every label start of an uncompressed name written at @p off: each is a
+ * name of its own (a suffix), with its own length. */
+static void memo_add_suffixes(name_memo_t *mm, size_t off, const uint8_t *name,
+			      size_t len)
+{
+	size_t i = 0;
+	while (i < len && name[i] != 0) {
+		memo_add(mm, off + i, len - i, 0);
+		i += 1 + (size_t)name[i];
+	}
+}
+
+/*
+ * Validate and skip a name like dw_name_parse(c, NULL, len), with the same
+ * rules and results, but stop at the first pointer to a memoised offset:
+ * the rest of the name is known valid and its length known. A pointer
+ * into the memo always passes the backwards rule, as every entry lies
+ * before any name read after it. The name's own start is memoised when it
+ * begins with a label, so later pointers to it stop at once.
+ */
+static int skip_name(dw_cur_t *c, name_memo_t *mm, size_t *len)
+{
+	dw_cur_t p = *c;
+	size_t start = c->pos, total = 0;
+
+	for (;;) {
+		uint8_t b = dw_cur_u8(&p);
+		if (p.err)
+			break; /* let dw_name_parse report it */
+		if (b == 0) {
+			*c = p;
+			*len = total + 1;
+			if (total > 0)
+				memo_add(mm, start, total + 1, 0);
+			return 0;
+		}
+		if ((b & 0xc0) == 0xc0) {
+			size_t ptr = (size_t)(b & 0x3f) << 8 | dw_cur_u8(&p);
+			if (p.err || ptr >= start)
+				break;
+			int i = memo_find(mm, ptr);
+			if (i < 0 || total + mm->len[i] > DW_NAME_MAXLEN ||
+			    mm->hops[i] + 1u > DW_MAX_PTR_HOPS)
+				break;
+			*c = p;
+			*len = total + mm->len[i];
+			if (total > 0)
+				memo_add(mm, start, *len, mm->hops[i] + 1u);
+			return 0;
+		}
+		if ((b & 0xc0) != 0 || total + 1 + b + 1 > DW_NAME_MAXLEN)
+			break;
+		dw_cur_skip(&p, b);
+		total += 1 + (size_t)b;
+	}
+	/* Anything unusual: the full walk decides, with its exact error. */
+	return dw_name_parse(c, NULL, len);
+}
+
+/* RR types whose RDATA is exactly one (compressible) name, RFC 1035 3.3. */
+static int rdata_is_name(uint16_t type)
+{
+	return type == 2 /* NS */ || type == 5 /* CNAME */ || type == 12 /* PTR */ ||
+	       type == 39 /* DNAME */;
+}
+
 /* Reason for a failed name: its own kind, or the section's truncation. */
 static dw_bad_t name_bad(int rc, dw_bad_t trunc)
 {
@@ -94,14 +199,14 @@ static void opt_options(dw_msg_t *m, const uint8_t *rdata, uint16_t rdlen,
  * packet cost one division, not 65535 iterations.
  */
 static int walk_rrs(dw_msg_t *m, dw_cur_t *c, uint16_t count,
-		    dw_section_t sec, dw_bad_t trunc, int *opt_bad)
+		    dw_section_t sec, dw_bad_t trunc, int *opt_bad, name_memo_t *mm)
 {
 	m->reached = sec;
 	if (count > dw_cur_avail(c) / DW_RR_MIN)
 		return fail(m, DW_ETRUNC, trunc);
 	for (unsigned i = 0; i < count; i++) {
 		size_t owner_len = 0;
-		int rc = dw_name_parse(c, NULL, &owner_len);
+		int rc = skip_name(c, mm, &owner_len);
 		if (rc < 0)
 			return fail(m, rc, name_bad(rc, trunc));
 		/* By length, not by bytes: a pointer to a 0 byte is root too. */
@@ -130,6 +235,18 @@ static int walk_rrs(dw_msg_t *m, dw_cur_t *c, uint16_t count,
 			return fail(m, DW_ETRUNC, trunc);
 		if (first_opt)
 			opt_options(m, rdata, rdlen, opt_bad);
+		/*
+		 * A referral's glue owners point into its NS RDATA: memoise
+		 * those names when valid. A bad one is no error of the
+		 * message (RDATA is opaque here); the walk of a glue owner
+		 * pointing at it will find the fault itself.
+		 */
+		if (rdata && rdata_is_name(type) && rdlen > 1) {
+			dw_cur_t rn = *c;
+			size_t nlen;
+			rn.pos = (size_t)(rdata - c->base);
+			(void)skip_name(&rn, mm, &nlen);
+		}
 		m->rrs++;
 	}
 	return 0;
@@ -149,6 +266,7 @@ static void reset(dw_msg_t *m)
 int dw_msg_parse(dw_msg_t *m, const uint8_t *wire, size_t len)
 {
 	dw_cur_t c;
+	name_memo_t mm;
 	int opt_bad = 0;
 	int rc;
 
@@ -186,8 +304,9 @@ int dw_msg_parse(dw_msg_t *m, const uint8_t *wire, size_t len)
 	m->reached = DW_SEC_QUESTION;
 	if (m->qdcount > dw_cur_avail(&c) / DW_Q_MIN)
 		return fail(m, DW_ETRUNC, DW_BAD_QUESTION_TRUNC);
+	mm.used = 0;
 	for (unsigned i = 0; i < m->qdcount; i++) {
-		size_t qlen = 0;
+		size_t qlen = 0, qstart = c.pos;
 		rc = dw_name_parse(&c, i == 0 ? m->qname : NULL, &qlen);
 		if (rc < 0)
 			return fail(m, rc, name_bad(rc, DW_BAD_QUESTION_TRUNC));
@@ -196,6 +315,10 @@ int dw_msg_parse(dw_msg_t *m, const uint8_t *wire, size_t len)
 		if (c.err)
 			return fail(m, DW_ETRUNC, DW_BAD_QUESTION_TRUNC);
 		if (i == 0) {
+			/* the first QNAME is written uncompressed in practice;
+			 * only then are its label starts where its copy says */
+			if (qlen == c.pos - 4 - qstart)
+				memo_add_suffixes(&mm, qstart, m->qname, qlen);
 			m->have_question = 1;
 			m->qname_len = (uint8_t)qlen;
 			m->qtype = qtype;
@@ -205,13 +328,13 @@ int dw_msg_parse(dw_msg_t *m, const uint8_t *wire, size_t len)
 	}
 
 	if ((rc = walk_rrs(m, &c, m->ancount, DW_SEC_ANSWER,
-			   DW_BAD_ANSWER_TRUNC, &opt_bad)) < 0)
+			   DW_BAD_ANSWER_TRUNC, &opt_bad, &mm)) < 0)
 		goto out;
 	if ((rc = walk_rrs(m, &c, m->nscount, DW_SEC_AUTHORITY,
-			   DW_BAD_AUTHORITY_TRUNC, &opt_bad)) < 0)
+			   DW_BAD_AUTHORITY_TRUNC, &opt_bad, &mm)) < 0)
 		goto out;
 	if ((rc = walk_rrs(m, &c, m->arcount, DW_SEC_ADDITIONAL,
-			   DW_BAD_ADDITIONAL_TRUNC, &opt_bad)) < 0)
+			   DW_BAD_ADDITIONAL_TRUNC, &opt_bad, &mm)) < 0)
 		goto out;
 	m->reached = DW_SEC_END;
 	if (opt_bad)

@@ -2,8 +2,6 @@
  * byte by byte below; the expected fields are read off those bytes. */
 #include <string.h>
 
-/* cu_main.h casts its const suite name to CUnit's char * (-Wcast-qual);
- * shared file, reported to the lead rather than edited here. */
 #include "cu_main.h"
 #include "rootlens/dnswire.h"
 
@@ -351,7 +349,87 @@ static void test_bad_names(void)
 	CU_ASSERT_STRING_EQUAL(dw_bad_name(DW_BAD_TRAILING), "trailing_bytes");
 }
 
+/*
+ * A root referral as servers write it: the NS owner points at the QNAME's
+ * suffix, the NS RDATA names point at it too, and the glue owners point
+ * into the NS RDATA. The parser shortcuts pointers to names it has
+ * already validated; the results must equal a full walk's.
+ */
+static const uint8_t referral[] = {
+	0xbe, 0xef, 0x80, 0x00, 0, 1, 0, 0, 0, 1, 0, 2,
+	/* 12 question */ 3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+	3, 'c', 'o', 'm', 0, 0x00, 0x01, 0x00, 0x01,
+	/* 33 NS: owner -> 24 ("com"), rdlen 9 */
+	0xc0, 24, 0, 2, 0, 1, 0, 2, 0xa3, 0, 0, 9,
+	/* 45 rdata: "a.gtld" -> 24 */ 1, 'a', 4, 'g', 't', 'l', 'd', 0xc0, 24,
+	/* 54 A glue: owner -> 45 ("a.gtld.com"), rdlen 4 */
+	0xc0, 45, 0, 1, 0, 1, 0, 2, 0xa3, 0, 0, 4, 192, 0, 2, 30,
+	/* 70 OPT: root, payload 1232, DO */
+	0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0,
+};
+
+static void test_referral_compression(void)
+{
+	dw_msg_t m;
+	CU_ASSERT_EQUAL(dw_msg_parse(&m, referral, sizeof(referral)), 0);
+	CU_ASSERT_EQUAL(m.bad, DW_BAD_NONE);
+	CU_ASSERT_EQUAL(m.rrs, 3);
+	CU_ASSERT_EQUAL(m.reached, DW_SEC_END);
+	CU_ASSERT_EQUAL(m.have_edns, 1);
+	CU_ASSERT_EQUAL(m.edns_udpsize, 1232);
+	CU_ASSERT_EQUAL(m.edns_do, 1);
+
+	/* glue owner -> into RDATA at a bad label (0x80): bad_label, as the
+	 * full walk says, even though the NS record itself was fine */
+	uint8_t bad[sizeof(referral)];
+	memcpy(bad, referral, sizeof(bad));
+	bad[47] = 0x84; /* the "gtld" label length becomes type 10 */
+	CU_ASSERT_EQUAL(dw_msg_parse(&m, bad, sizeof(bad)), DW_ELABEL);
+	CU_ASSERT_EQUAL(m.bad, DW_BAD_LABEL);
+	CU_ASSERT_EQUAL(m.reached, DW_SEC_ADDITIONAL);
+	CU_ASSERT_EQUAL(m.rrs, 1);
+
+	/* glue owner pointing forward (at itself): bad_pointer */
+	memcpy(bad, referral, sizeof(bad));
+	bad[55] = 54;
+	CU_ASSERT_EQUAL(dw_msg_parse(&m, bad, sizeof(bad)), DW_ELOOP);
+	CU_ASSERT_EQUAL(m.bad, DW_BAD_POINTER);
+}
+
+/* A 253-byte QNAME; an owner of one 63-byte label plus a pointer to it is
+ * 317 bytes: too long, whether or not the target was seen before. */
+static void test_memo_keeps_length_limit(void)
+{
+	uint8_t w[400];
+	size_t n = 0;
+	const uint8_t hdr[12] = { 0, 1, 0x80, 0, 0, 1, 0, 1, 0, 0, 0, 0 };
+	memcpy(w, hdr, 12);
+	n = 12;
+	for (int l = 0; l < 4; l++) { /* 4 labels: 63+63+63+61 = 253 with root */
+		uint8_t ll = l < 3 ? 63 : 61;
+		w[n++] = ll;
+		memset(w + n, 'a', ll);
+		n += ll;
+	}
+	w[n++] = 0;
+	CU_ASSERT_EQUAL(n - 12, 255);
+	w[n++] = 0; w[n++] = 1; w[n++] = 0; w[n++] = 1;
+	w[n++] = 63;
+	memset(w + n, 'b', 63);
+	n += 63;
+	w[n++] = 0xc0; w[n++] = 12;
+	const uint8_t rr[10] = { 0, 1, 0, 1, 0, 0, 0, 1, 0, 0 };
+	memcpy(w + n, rr, 10);
+	n += 10;
+	dw_msg_t m;
+	CU_ASSERT_EQUAL(dw_msg_parse(&m, w, n), DW_ENAMELEN);
+	CU_ASSERT_EQUAL(m.bad, DW_BAD_NAME_TOO_LONG);
+	CU_ASSERT_EQUAL(m.have_question, 1);
+}
+
 static CU_TestInfo tests[] = {
+	{ "referral: pointers into RDATA", test_referral_compression },
+	{ "shortcut keeps the 255 limit", test_memo_keeps_length_limit },
 	{ "short header 0..11", test_short_header },
 	{ "header flags", test_header_flags },
 	{ "simple query", test_query },
