@@ -2,8 +2,6 @@
  * Expected values are computed by hand from the bytes below. */
 #include <string.h>
 
-/* cu_main.h casts its const suite name to CUnit's char * (-Wcast-qual);
- * shared file, reported to the lead rather than edited here. */
 #include "cu_main.h"
 #include "rootlens/dw_cursor.h"
 #include "rootlens/errcode.h"

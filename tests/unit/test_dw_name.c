@@ -3,8 +3,6 @@
  * from those bytes, not taken from the parser's output. */
 #include <string.h>
 
-/* cu_main.h casts its const suite name to CUnit's char * (-Wcast-qual);
- * shared file, reported to the lead rather than edited here. */
 #include "cu_main.h"
 #include "rootlens/dnswire.h"
 

@@ -3,8 +3,6 @@
  * "DNS OpCodes" registries (and cross-checked with tshark -G values). */
 #include <string.h>
 
-/* cu_main.h casts its const suite name to CUnit's char * (-Wcast-qual);
- * shared file, reported to the lead rather than edited here. */
 #include "cu_main.h"
 #include "rootlens/dnswire.h"
 
