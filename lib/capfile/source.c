@@ -56,6 +56,7 @@ struct cf_src {
 	struct inflate_state *isal;
 #endif
 	char msg[256];
+	cf_pf_t *pf;      /* inflate thread, when gzip and threads are on */
 };
 
 /* Process-wide settings: the inflater for tests and benchmarks, and the
@@ -341,6 +342,13 @@ static ssize_t gzip_read(cf_src_t *s, uint8_t *dst, size_t n)
 
 ssize_t cf_src_read(cf_src_t *s, uint8_t *dst, size_t n)
 {
+	if (s->pf)
+		return n == 0 ? 0 : cf_pf_read(s->pf, dst, n);
+	return cf_src_read_direct(s, dst, n);
+}
+
+ssize_t cf_src_read_direct(cf_src_t *s, uint8_t *dst, size_t n)
+{
 	if (s->pending) {
 		s->err = s->pending;
 		s->pending = 0;
@@ -350,6 +358,22 @@ ssize_t cf_src_read(cf_src_t *s, uint8_t *dst, size_t n)
 	if (n == 0)
 		return 0;
 	return s->kind == KIND_PLAIN ? plain_read(s, dst, n) : gzip_read(s, dst, n);
+}
+
+static int test_threads = -1; /* -1: environment decides */
+
+void cf_src_set_threads(int on)
+{
+	test_threads = on;
+}
+
+/* Inflate on a second thread unless told not to (ROOTLENS_INFLATE_THREAD=0). */
+static int want_thread(void)
+{
+	if (test_threads >= 0)
+		return test_threads;
+	const char *e = getenv("ROOTLENS_INFLATE_THREAD");
+	return !(e && strcmp(e, "0") == 0);
 }
 
 int cf_src_open(cf_src_t **sp, const char *path, cf_inflater_t which, char *err, size_t errlen)
@@ -426,6 +450,8 @@ int cf_src_open(cf_src_t **sp, const char *path, cf_inflater_t which, char *err,
 		s->z_ready = 1;
 	}
 	s->in_member = 1;
+	if (want_thread() && (rc = cf_pf_start(&s->pf, s)) < 0)
+		snprintf(err, errlen, "cannot start the inflate thread");
 out:
 	if (rc < 0) {
 		cf_src_close(s);
@@ -456,13 +482,20 @@ const char *cf_src_inflater(const cf_src_t *s)
 
 uint64_t cf_src_raw_offset(const cf_src_t *s)
 {
+	return s->pf ? cf_pf_raw_offset(s->pf) : s->raw_off;
+}
+
+uint64_t cf_src_raw_offset_direct(const cf_src_t *s)
+{
 	return s->raw_off;
 }
+
 
 void cf_src_close(cf_src_t *s)
 {
 	if (!s)
 		return;
+	cf_pf_stop(s->pf); /* before anything the worker uses goes */
 	if (s->own_fd && s->fd >= 0)
 		close(s->fd);
 	if (s->z_ready)

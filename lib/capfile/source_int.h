@@ -62,6 +62,29 @@ void cf_src_close(cf_src_t *s);
  */
 void cf_src_set_read_cap(size_t n);
 
+/** cf_src_read() without the inflate thread: what the thread itself calls. */
+ssize_t cf_src_read_direct(cf_src_t *s, uint8_t *dst, size_t n);
+/** Bytes read from the file so far, as the thread sees it. */
+uint64_t cf_src_raw_offset_direct(const cf_src_t *s);
+
+/**
+ * Test hook: 1 inflates gzip on a second thread (the default), 0 in the
+ * caller's thread; -1 leaves it to ROOTLENS_INFLATE_THREAD. Process-wide,
+ * for sources opened afterwards.
+ */
+void cf_src_set_threads(int on);
+
+/* prefetch.c: a worker thread inflating ahead into a ring of blocks. */
+typedef struct cf_pf cf_pf_t;
+/** Start the worker on @p src. @return 0, DW_ENOMEM, DW_EIO. */
+int cf_pf_start(cf_pf_t **pf, cf_src_t *src);
+/** Like cf_src_read(), from the blocks the worker filled. */
+ssize_t cf_pf_read(cf_pf_t *pf, uint8_t *dst, size_t n);
+/** Compressed bytes consumed as of the block being read. */
+uint64_t cf_pf_raw_offset(const cf_pf_t *pf);
+/** Stop and join the worker, free the blocks. NULL is fine. */
+void cf_pf_stop(cf_pf_t *pf);
+
 /** The process-wide default chosen by cf_set_inflater() or the environment. */
 cf_inflater_t cf_src_default_inflater(void);
 

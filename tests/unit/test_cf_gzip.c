@@ -588,7 +588,14 @@ static CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+/* Every case twice: inflating on the prefetch thread (the default) and in
+ * the caller's thread; the two paths must return the same packets and the
+ * same errors at the same offsets. */
 int main(void)
 {
-	return cu_run("cf_gzip", tests);
+	cf_src_set_threads(1);
+	int rc = cu_run("cf_gzip (inflate thread)", tests);
+	cf_src_set_threads(0);
+	rc |= cu_run("cf_gzip (inflate in caller)", tests);
+	return rc;
 }
