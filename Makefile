@@ -149,6 +149,7 @@ demo: rootlens
 	./rootlens decode --stats datasets/*.pcap*
 
 bench: rootlens
+	@scripts/install-deps.sh --bench
 	bench/run.sh
 
 fuzz:
