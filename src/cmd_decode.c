@@ -83,7 +83,7 @@ static void print_msg(const nl_dns_t *pkt, const dw_msg_t *m, void *user)
 		fprintf(out, "%u\t%u\t%u\t", m->edns_version, m->edns_do, m->edns_udpsize);
 	else
 		fputs("-\t-\t-\t", out);
-	fprintf(out, "%zu\t%s\n", pkt->len, m->bad ? dw_bad_name(m->bad) : "-");
+	fprintf(out, "%zu\t%s\n", pkt->wire_len, m->bad ? dw_bad_name(m->bad) : "-");
 }
 
 static void kv(FILE *out, const char *k, uint64_t v)
@@ -103,6 +103,7 @@ static void print_stats(FILE *out, const char *what, const rl_feed_stats_t *s)
 	kv(out, "dns_tcp_ipv6", s->messages[1][1]);
 	kv(out, "dns_queries", s->queries);
 	kv(out, "dns_responses", s->responses);
+	kv(out, "dns_messages_snapped", s->snapped);
 	uint64_t bad = 0;
 	for (int i = 1; i < DW_BAD__COUNT; i++)
 		bad += s->malformed[i];
@@ -125,7 +126,7 @@ static void print_stats(FILE *out, const char *what, const rl_feed_stats_t *s)
 	}
 	if (s->unsupported_link)
 		kv(out, "packets_without_dns.unsupported_link", s->unsupported_link);
-	kv(out, "snapped", s->net.snapped);
+	kv(out, "packets_snapped", s->net.snapped);
 	kv(out, "ip_fragments_reassembled", s->net.frag_datagrams);
 	kv(out, "ip_fragments_evicted", s->net.frag_evicted);
 	kv(out, "ip_fragments_timeout", s->net.frag_timeout);

@@ -25,6 +25,7 @@ typedef struct rl_feed_stats {
 	uint64_t bytes;               /**< raw bytes read from the file */
 	uint64_t messages[2][2];      /**< [0 udp, 1 tcp][0 IPv4, 1 IPv6] */
 	uint64_t queries, responses;  /**< QR=0 / QR=1 among messages with a header */
+	uint64_t snapped;             /**< messages cut by snaplen (parsed as far as captured) */
 	uint64_t malformed[DW_BAD__COUNT]; /**< [DW_BAD_NONE] unused */
 	nl_stats_t net;               /**< decoder counters during this file */
 	uint64_t unsupported_link;    /**< frames of a link type not handled */

@@ -49,8 +49,11 @@ typedef struct nl_dns {
 	uint8_t src[16], dst[16];/**< IPv4 in the first 4 bytes */
 	uint16_t sport, dport;
 	const uint8_t *payload;  /**< the DNS message (no TCP length prefix) */
-	size_t len;              /**< its length */
+	size_t len;              /**< bytes at payload */
+	size_t wire_len;         /**< the message's length on the wire: len, or
+				      more when snaplen cut a UDP datagram */
 	uint8_t fragmented;      /**< came from a reassembled IP datagram */
+	uint8_t snapped;         /**< cut by snaplen: wire_len > len */
 } nl_dns_t;
 
 typedef void (*nl_dns_cb)(const nl_dns_t *m, void *user);
@@ -59,7 +62,10 @@ typedef void (*nl_dns_cb)(const nl_dns_t *m, void *user);
 typedef enum nl_skip {
 	NL_SKIP_LINK_TRUNC = 0, /**< frame shorter than its link header */
 	NL_SKIP_NOT_IP,         /**< ARP, LLDP, other ethertypes / AFs */
-	NL_SKIP_IP_TRUNC,       /**< IP header or payload cut by snaplen */
+	NL_SKIP_IP_TRUNC,       /**< IP header cut short; or a fragment, TCP
+				     segment or UDP header cut by snaplen (a
+				     UDP datagram cut by snaplen is still
+				     handed up, marked snapped) */
 	NL_SKIP_IP_BAD,         /**< bad version, header length or total length */
 	NL_SKIP_OTHER_PROTO,    /**< neither UDP, TCP nor ICMP */
 	NL_SKIP_ICMP,           /**< ICMP/ICMPv6 (quoted DNS is not DNS) */

@@ -56,6 +56,7 @@ static void on_payload(const nl_dns_t *pkt, void *user)
 	}
 	if (m->bad != DW_BAD_NONE)
 		st->malformed[m->bad]++;
+	st->snapped += pkt->snapped;
 	if (f->cb)
 		f->cb(pkt, m, f->user);
 }
@@ -136,6 +137,7 @@ void rl_feed_stats_add(rl_feed_stats_t *a, const rl_feed_stats_t *b)
 		for (int v = 0; v < 2; v++)
 			a->messages[t][v] += b->messages[t][v];
 	a->queries += b->queries;
+	a->snapped += b->snapped;
 	a->responses += b->responses;
 	for (int i = 0; i < DW_BAD__COUNT; i++)
 		a->malformed[i] += b->malformed[i];

@@ -124,6 +124,8 @@ int nl_decode(nl_decoder_t *d, int linktype, int64_t ts_sec, uint32_t ts_nsec,
 	p.m.ts_sec = ts_sec;
 	p.m.ts_nsec = ts_nsec;
 	p.m.fragmented = 0;
+	p.m.snapped = 0;
+	p.cut = 0;
 	p.cb = cb;
 	p.user = user;
 	p.nmsg = 0;

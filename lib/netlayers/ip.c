@@ -1,9 +1,12 @@
 /*
  * ip.c - IPv4 (RFC 791) and IPv6 (RFC 8200) down to the transport.
  *
- * A datagram is used only when all of it was captured: a DNS message cut
- * by snaplen is not a DNS message. The IP length fields are trusted over
- * the frame length, which may carry link padding. Checksums are ignored.
+ * A datagram cut by snaplen (caplen < len) is still read as far as it
+ * was captured, flagged so that only an unfragmented UDP datagram goes on
+ * (its DNS header and question usually survive, and root operators do
+ * capture with a snaplen); a cut fragment or TCP segment cannot be
+ * reassembled. The IP length fields are trusted over the frame length,
+ * which may carry link padding. Checksums are ignored.
  */
 #include "nl_int.h"
 
@@ -20,10 +23,18 @@
 #define IPPROTO_HIP_ 139
 #define IPPROTO_SHIM6_ 140
 
-/* A length past the captured bytes: snaplen, or a lie. */
-static int too_long(const nl_pkt_t *p)
+/*
+ * A length past the captured bytes: a lie, or snaplen. For snaplen, go on
+ * with what was captured and remember how much the datagram really had.
+ * @return 0 to go on with *len cut to @p avail, or the skip reason.
+ */
+static int past_capture(nl_pkt_t *p, size_t *len, size_t avail)
 {
-	return p->snapped ? NL_SKIP_IP_TRUNC : NL_SKIP_IP_BAD;
+	if (!p->snapped)
+		return NL_SKIP_IP_BAD;
+	p->cut = *len - avail;
+	*len = avail;
+	return 0;
 }
 
 /*
@@ -49,6 +60,7 @@ static int too_long(const nl_pkt_t *p)
  */
 int nl_ip4(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
 {
+	int rc;
 	size_t avail = dw_cur_avail(c);
 	uint8_t vihl = dw_cur_u8(c);
 	dw_cur_skip(c, 1);
@@ -68,11 +80,14 @@ int nl_ip4(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
 		return NL_SKIP_IP_TRUNC;
 	if (hl < 20 || tot < hl)
 		return NL_SKIP_IP_BAD;
-	if (tot > avail)
-		return too_long(p);
+	size_t whole = tot;
+	if (whole > avail && (rc = past_capture(p, &whole, avail)) != 0)
+		return rc;
+	if (whole < hl)
+		return NL_SKIP_IP_TRUNC;
 	/* Options (RFC 791 3.1) say nothing a DNS tool needs. */
 	dw_cur_skip(c, hl - 20);
-	size_t len = tot - hl;
+	size_t len = whole - hl;
 	const uint8_t *pl = dw_cur_ptr(c, len);
 	if (!pl && len)
 		return NL_SKIP_IP_TRUNC;	/* not reached: tot <= avail */
@@ -87,6 +102,8 @@ int nl_ip4(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
 		 * can carry DNS, so nothing else is worth pool space. */
 		if (proto != IPPROTO_UDP_ && proto != IPPROTO_TCP_)
 			return NL_SKIP_OTHER_PROTO;
+		if (p->cut)
+			return NL_SKIP_IP_TRUNC;
 		return nl_frag_add(d, p, proto, 0, id, (uint32_t)(frag & 0x1fff) * 8,
 				   (frag & 0x2000) != 0, pl, len);
 	}
@@ -125,11 +142,12 @@ int nl_ip6(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
 	 * 2675): not something a capture of DNS traffic can hold. */
 	if (plen == 0 && nh == IPPROTO_HOPOPTS_)
 		return NL_SKIP_IP_BAD;
-	if (plen > avail - 40)
-		return too_long(p);
-	const uint8_t *pl = dw_cur_ptr(c, plen);
+	size_t len = plen;
+	if (len > avail - 40 && past_capture(p, &len, avail - 40) != 0)
+		return NL_SKIP_IP_BAD;
+	const uint8_t *pl = dw_cur_ptr(c, len);
 	p->m.ipver = 6;
-	return nl_ip6_chain(d, p, nh, pl, plen, 0);
+	return nl_ip6_chain(d, p, nh, pl, len, 0);
 }
 
 /*
@@ -198,6 +216,8 @@ int nl_ip6_chain(nl_decoder_t *d, nl_pkt_t *p, uint8_t nh,
 				break;
 			if (reassembled)
 				return NL_SKIP_IP_BAD;
+			if (p->cut)
+				return NL_SKIP_IP_TRUNC;
 			len = dw_cur_avail(&c);
 			return nl_frag_add(d, p, 0, next, id, fo & 0xfff8, fo & 1,
 					   dw_cur_ptr(&c, len), len);

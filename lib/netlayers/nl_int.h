@@ -249,7 +249,8 @@ typedef struct nl_pkt {
 	nl_dns_cb cb;
 	void *user;
 	unsigned nmsg;
-	uint8_t snapped;
+	uint8_t snapped;  /* caplen < wirelen */
+	size_t cut;       /* IP payload bytes snaplen removed (0: whole) */
 } nl_pkt_t;
 
 static inline int nl_is_dns_port(const nl_decoder_t *d, uint16_t a, uint16_t b)
@@ -258,13 +259,22 @@ static inline int nl_is_dns_port(const nl_decoder_t *d, uint16_t a, uint16_t b)
 	       (int)((d->portmap[b >> 6] >> (b & 63)) & 1);
 }
 
-static inline void nl_emit(nl_pkt_t *p, const uint8_t *msg, size_t len)
+/* Hand one DNS message up; @p wire_len > @p len when snaplen cut it. */
+static inline void nl_emit_cut(nl_pkt_t *p, const uint8_t *msg, size_t len,
+			       size_t wire_len)
 {
 	p->m.payload = msg;
 	p->m.len = len;
+	p->m.wire_len = wire_len;
+	p->m.snapped = wire_len > len;
 	p->nmsg++;
 	if (p->cb)
 		p->cb(&p->m, p->user);
+}
+
+static inline void nl_emit(nl_pkt_t *p, const uint8_t *msg, size_t len)
+{
+	nl_emit_cut(p, msg, len, len);
 }
 
 /** Keyed 64-bit hash of a key of @p n bytes (a multiple of 8). */

@@ -32,13 +32,16 @@ int nl_transport(nl_decoder_t *d, nl_pkt_t *p, uint8_t proto,
 		if (!nl_is_dns_port(d, p->m.sport, p->m.dport))
 			return NL_SKIP_NOT_DNS_PORT;
 		/* Shorter than its header or longer than the IP payload is
-		 * a bad length; shorter than the IP payload is padding. */
-		if (ulen < 8 || ulen > len)
+		 * a bad length; shorter than the IP payload is padding. A
+		 * datagram snaplen cut goes up as far as it was captured,
+		 * with its real length beside it. */
+		if (ulen < 8 || ulen > len + p->cut)
 			return NL_SKIP_UDP_TRUNC;
 		if (ulen == 8)
 			return NL_SKIP_UDP_EMPTY;
 		p->m.transport = NL_UDP;
-		nl_emit(p, dw_cur_ptr(&c, ulen - 8u), ulen - 8u);
+		size_t have = (ulen > len ? len : ulen) - 8u;
+		nl_emit_cut(p, dw_cur_ptr(&c, have), have, ulen - 8u);
 		return NL_OUT_DNS;
 	}
 	if (proto == NL_TCP) {
@@ -53,6 +56,8 @@ int nl_transport(nl_decoder_t *d, nl_pkt_t *p, uint8_t proto,
 		size_t hl = (size_t)(offfl >> 12) * 4;
 		if (hl < 20 || hl > len)
 			return NL_SKIP_TCP_TRUNC;
+		if (p->cut)	/* a stream with a hole snaplen made */
+			return NL_SKIP_IP_TRUNC;
 		dw_cur_skip(&c, hl - 20);	/* options: MSS, SACK, TFO cookie */
 		p->m.transport = NL_TCP;
 		return nl_tcp_segment(d, p, seq, (uint8_t)(offfl & 0xff),

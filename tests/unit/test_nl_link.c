@@ -290,18 +290,21 @@ static void test_snapped_and_names(void)
 	size_t ml, n = udp4(F, 1, &ml);
 	n = mk_eth(F, 0x0800, F, n);
 	rec_reset();
-	/* cut by snaplen inside the UDP payload: not handed up */
+	/* cut by snaplen inside the UDP payload: handed up, marked */
 	nl_decode(d, NL_LINK_ETHERNET, 1, 0, F, n - 5, n, rec_cb, NULL);
-	CU_ASSERT_EQUAL(R.n, 0);
+	CU_ASSERT_EQUAL(R.n, 1);
+	CU_ASSERT_EQUAL(R.m[0].snapped, 1);
+	CU_ASSERT_EQUAL(R.m[0].len, ml - 5);
+	CU_ASSERT_EQUAL(R.m[0].wire_len, ml);
 	CU_ASSERT_EQUAL(ST(d)->snapped, 1);
-	CU_ASSERT_EQUAL(ST(d)->skipped[NL_SKIP_IP_TRUNC], 1);
+	CU_ASSERT_EQUAL(ST(d)->dns_packets, 1);
 	/* same bytes with no snaplen cut: the IP length lies */
 	nl_decode(d, NL_LINK_ETHERNET, 1, 0, F, n - 5, n - 5, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->skipped[NL_SKIP_IP_BAD], 1);
 	CU_ASSERT_EQUAL(ST(d)->snapped, 1);
 	/* a NULL callback only counts */
 	nl_decode(d, NL_LINK_ETHERNET, 1, 0, F, n, n, NULL, NULL);
-	CU_ASSERT_EQUAL(ST(d)->dns_packets, 1);
+	CU_ASSERT_EQUAL(ST(d)->dns_packets, 2);
 	CU_ASSERT_STRING_EQUAL(nl_skip_name(NL_SKIP_FRAG_HELD), "frag_held");
 	CU_ASSERT_STRING_EQUAL(nl_skip_name(NL_SKIP_LINK_TRUNC), "link_trunc");
 	CU_ASSERT_STRING_EQUAL(nl_skip_name(NL_SKIP__COUNT), "unknown");
