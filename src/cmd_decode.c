@@ -227,7 +227,7 @@ int cmd_decode(int argc, char **argv)
 			status = RL_EXIT_DAMAGED;
 		}
 		if (i == argc - 1)
-			rl_feed_finish(feed, &st);
+			rl_feed_finish(feed, o.stats ? NULL : print_msg, &o, &st);
 		if (o.stats) {
 			print_stats(stdout, argv[i], &st);
 			if (rc < 0)

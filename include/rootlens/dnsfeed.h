@@ -58,10 +58,11 @@ int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
 void rl_feed_set_tick(rl_feed_t *f, rl_feed_tick_cb tick, void *user);
 
 /**
- * End of all input: counts what is still pending in reassembly into
- * @p st (only the net counters change).
+ * End of all input: TCP messages held after holes that can no longer
+ * fill go to @p cb and are counted into @p st (the last file's stats),
+ * with what is still pending in reassembly.
  */
-void rl_feed_finish(rl_feed_t *f, rl_feed_stats_t *st);
+void rl_feed_finish(rl_feed_t *f, rl_feed_msg_cb cb, void *user, rl_feed_stats_t *st);
 
 /** Add @p b into @p a. */
 void rl_feed_stats_add(rl_feed_stats_t *a, const rl_feed_stats_t *b);

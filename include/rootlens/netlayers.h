@@ -133,8 +133,12 @@ int nl_decode(nl_decoder_t *d, int linktype, int64_t ts_sec, uint32_t ts_nsec,
 	      const uint8_t *frame, size_t caplen, size_t wirelen,
 	      nl_dns_cb cb, void *user);
 
-/** End of input: count what is still pending (partial messages, fragments). */
-void nl_flush(nl_decoder_t *d);
+/**
+ * End of input: TCP data held after a hole that can no longer fill is
+ * handed to @p cb (with the arrival times of its segments); what is still
+ * pending after that (partial messages, fragments) is counted.
+ */
+void nl_flush(nl_decoder_t *d, nl_dns_cb cb, void *user);
 
 const nl_stats_t *nl_decoder_stats(const nl_decoder_t *d);
 

@@ -118,10 +118,17 @@ int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
 	return rc < 0 ? rc : 0;
 }
 
-void rl_feed_finish(rl_feed_t *f, rl_feed_stats_t *st)
+void rl_feed_finish(rl_feed_t *f, rl_feed_msg_cb cb, void *user, rl_feed_stats_t *st)
 {
 	nl_stats_t before = *nl_decoder_stats(f->dec), delta;
-	nl_flush(f->dec);
+	/* Held TCP data released now still goes through the parse and the
+	 * counts, into the stats of the last file. */
+	f->cb = cb;
+	f->user = user;
+	f->st = st;
+	nl_flush(f->dec, on_payload, f);
+	f->cb = NULL;
+	f->st = NULL;
 	net_delta(&delta, nl_decoder_stats(f->dec), &before);
 	const uint64_t *a = (const uint64_t *)&delta;
 	uint64_t *o = (uint64_t *)&st->net;

@@ -142,10 +142,10 @@ int nl_decode(nl_decoder_t *d, int linktype, int64_t ts_sec, uint32_t ts_nsec,
 	return 0;
 }
 
-void nl_flush(nl_decoder_t *d)
+void nl_flush(nl_decoder_t *d, nl_dns_cb cb, void *user)
 {
 	nl_frag_flush(d);
-	nl_tcp_flush(d);
+	nl_tcp_flush(d, cb, user);
 }
 
 const nl_stats_t *nl_decoder_stats(const nl_decoder_t *d)

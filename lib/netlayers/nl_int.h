@@ -214,7 +214,16 @@ typedef struct nl_flow {
 	uint32_t head_off;
 	uint32_t isn;			/* sequence number of the SYN, if seen */
 	uint8_t in_use, closed, nr, on_buf, syn;
+	uint8_t nht;			/* entries in ht[] */
 	nl_range_t r[NL_TCP_MAX_RANGES];
+	/* Arrival times of segments held beyond a hole, by the sequence
+	 * number they end at: a message released when the hole is given
+	 * up carries the time its last byte arrived, not the release's. */
+	struct {
+		uint32_t end;
+		uint32_t nsec;
+		int64_t sec;
+	} ht[NL_TCP_MAX_RANGES];
 } nl_flow_t;
 
 /* ---- the decoder -------------------------------------------------------- */
@@ -312,7 +321,7 @@ int nl_tcp_init(nl_decoder_t *d);
 void nl_tcp_fini(nl_decoder_t *d);
 int nl_tcp_segment(nl_decoder_t *d, nl_pkt_t *p, uint32_t seq, uint8_t flags,
 		   const uint8_t *data, size_t n);
-void nl_tcp_flush(nl_decoder_t *d);
+void nl_tcp_flush(nl_decoder_t *d, nl_dns_cb cb, void *user);
 
 #define NL_TCP_FIN 0x01
 #define NL_TCP_SYN 0x02

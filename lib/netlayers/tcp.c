@@ -20,11 +20,13 @@
  * overlapping bytes keep their first arrival. A message that spans chunks
  * is copied once into a 64 KiB scratch buffer to be contiguous.
  *
- * Giving up: a hole that the cap, a FIN or a RST says will not be filled
- * makes the stream jump to the held data after it, assumed to start a
- * message (tcp_gap). Idle flows expire by packet time; a full table evicts
- * the least recently used flow, a dry pool the least recently fed flow
- * holding chunks.
+ * Giving up: a hole that the cap, a FIN, a RST, idle expiry, eviction
+ * from a full table or the end of input says will not be filled makes the
+ * stream jump to the held data after it, assumed to start a message
+ * (tcp_gap); the messages so released carry the arrival time of the
+ * segment that brought their last byte. Idle flows expire by packet time;
+ * a full table evicts the least recently used flow, a dry pool the least
+ * recently fed flow holding chunks (its held data is then lost).
  */
 #include <stdlib.h>
 
@@ -32,6 +34,8 @@
 
 #define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
 #define SEQ_LE(a, b) ((int32_t)((a) - (b)) <= 0)
+
+static void release(nl_decoder_t *d, uint32_t i, nl_dns_cb cb, void *user);
 
 int nl_tcp_init(nl_decoder_t *d)
 {
@@ -161,17 +165,19 @@ static void flow_free(nl_decoder_t *d, uint32_t i)
 	d->flow_free = i;
 }
 
-static void expire(nl_decoder_t *d, int64_t now)
+static void expire(nl_decoder_t *d, int64_t now, const nl_pkt_t *p)
 {
 	while (d->lru_old != NL_NONE &&
 	       now - d->flows[d->lru_old].last_sec > (int64_t)d->cfg.tcp_timeout_s) {
 		if (d->flows[d->lru_old].nr)
 			d->st.tcp_timeout++;
+		release(d, d->lru_old, p->cb, p->user);
 		flow_free(d, d->lru_old);
 	}
 }
 
-static uint32_t flow_new(nl_decoder_t *d, const nl_flowkey_t *k, uint32_t b)
+static uint32_t flow_new(nl_decoder_t *d, const nl_flowkey_t *k, uint32_t b,
+			 const nl_pkt_t *p)
 {
 	uint32_t i;
 	nl_flow_t *f;
@@ -179,6 +185,7 @@ static uint32_t flow_new(nl_decoder_t *d, const nl_flowkey_t *k, uint32_t b)
 	if (d->flow_free == NL_NONE) {
 		if (d->flows[d->lru_old].nr)
 			d->st.tcp_evicted++;
+		release(d, d->lru_old, p->cb, p->user);
 		flow_free(d, d->lru_old);
 	}
 	i = d->flow_free;
@@ -319,6 +326,10 @@ static void consume(nl_decoder_t *d, nl_flow_t *f, uint32_t k)
 	}
 	f->nr = (uint8_t)w;
 	f->base += k;
+	for (j = 0, w = 0; j < f->nht; j++)
+		if (!SEQ_LE(f->ht[j].end, f->base))
+			f->ht[w++] = f->ht[j];
+	f->nht = (uint8_t)w;
 	if (!f->nr) {
 		chunks_free(d, f);
 		return;
@@ -337,9 +348,48 @@ static void consume(nl_decoder_t *d, nl_flow_t *f, uint32_t k)
 	}
 }
 
-/* Hand up every complete message at the front of the window. */
-static void drain(nl_decoder_t *d, nl_flow_t *f, nl_pkt_t *p)
+/*
+ * Time of the held segment that brought the byte before sequence number
+ * @p end: the held entry ending first at or after it. @return 0 when no
+ * held segment covers it (it came with the current packet).
+ */
+static int held_time(const nl_flow_t *f, uint32_t end, int64_t *sec, uint32_t *nsec)
 {
+	int best = -1;
+	for (unsigned j = 0; j < f->nht; j++)
+		if (SEQ_LE(end, f->ht[j].end) &&
+		    (best < 0 || SEQ_LT(f->ht[j].end, f->ht[best].end)))
+			best = (int)j;
+	if (best < 0)
+		return 0;
+	*sec = f->ht[best].sec;
+	*nsec = f->ht[best].nsec;
+	return 1;
+}
+
+/* Remember when the held segment ending at @p end arrived. The caller
+ * gives up a hole before the list fills; should it still be full (holes
+ * after holes), the oldest entry goes and its bytes take the next time. */
+static void held_note(nl_flow_t *f, uint32_t end, const nl_pkt_t *p)
+{
+	if (f->nht == NL_TCP_MAX_RANGES) {
+		memmove(&f->ht[0], &f->ht[1], sizeof(f->ht[0]) * (NL_TCP_MAX_RANGES - 1u));
+		f->nht--;
+	}
+	f->ht[f->nht].end = end;
+	f->ht[f->nht].sec = p->m.ts_sec;
+	f->ht[f->nht].nsec = p->m.ts_nsec;
+	f->nht++;
+}
+
+/* Hand up every complete message at the front of the window. With
+ * @p held, the hole before it was given up: a message carries the time
+ * of the segment that held its last byte. */
+static void drain_at(nl_decoder_t *d, nl_flow_t *f, nl_pkt_t *p, int held)
+{
+	int64_t sec0 = p->m.ts_sec;
+	uint32_t nsec0 = p->m.ts_nsec;
+
 	for (;;) {
 		uint32_t have = inorder(f);
 		uint8_t pre[2];
@@ -356,9 +406,20 @@ static void drain(nl_decoder_t *d, nl_flow_t *f, nl_pkt_t *p)
 		}
 		if (have < 2u + len)
 			return;
+		if (!held || !held_time(f, f->base + 2u + len, &p->m.ts_sec, &p->m.ts_nsec)) {
+			p->m.ts_sec = sec0;
+			p->m.ts_nsec = nsec0;
+		}
 		nl_emit(p, win_span(d, f, 2, len), len);
+		p->m.ts_sec = sec0;
+		p->m.ts_nsec = nsec0;
 		consume(d, f, 2u + len);
 	}
+}
+
+static void drain(nl_decoder_t *d, nl_flow_t *f, nl_pkt_t *p)
+{
+	drain_at(d, f, p, 0);
 }
 
 /* Complete messages straight from the segment; @return bytes used. */
@@ -384,7 +445,7 @@ static size_t direct(nl_pkt_t *p, const uint8_t *data, size_t n)
 static void skip_to(nl_decoder_t *d, nl_flow_t *f, nl_pkt_t *p, uint32_t to)
 {
 	consume(d, f, to);
-	drain(d, f, p);
+	drain_at(d, f, p, 1);
 }
 
 /* Store [o, o+n) where nothing was received yet (first arrival wins). */
@@ -492,6 +553,16 @@ static void segment_data(nl_decoder_t *d, uint32_t i, nl_pkt_t *p,
 				chunks_free(d, f);
 			return;
 		}
+		if (held_start(f) != NL_NONE && f->nht == NL_TCP_MAX_RANGES) {
+			/* A hole that stayed open while eight more segments
+			 * came will not be filled (reordering is never that
+			 * deep; the segment was lost to the capture): resume
+			 * after it now, while the held times are exact. */
+			d->st.tcp_gap++;
+			skip_to(d, f, p, held_start(f));
+		}
+		if (held_start(f) != NL_NONE)
+			held_note(f, seq + n, p);
 		drain(d, f, p);
 		return;
 	}
@@ -541,7 +612,7 @@ int nl_tcp_segment(nl_decoder_t *d, nl_pkt_t *p, uint32_t seq, uint8_t flags,
 	k.sport = p->m.sport;
 	k.dport = p->m.dport;
 	k.ipver = p->m.ipver;
-	expire(d, now);
+	expire(d, now, p);
 	b = bucket_of(d, &k);
 	for (i = d->flow_bucket[b]; i != NL_NONE; i = d->flows[i].hnext)
 		if (!memcmp(&d->flows[i].k, &k, sizeof(k)))
@@ -555,7 +626,7 @@ int nl_tcp_segment(nl_decoder_t *d, nl_pkt_t *p, uint32_t seq, uint8_t flags,
 	if (i == NL_NONE) {
 		if (!(flags & NL_TCP_SYN) && (n == 0 || (flags & NL_TCP_RST)))
 			return n ? NL_SKIP_TCP_PARTIAL : NL_SKIP_TCP_NODATA;
-		i = flow_new(d, &k, b);
+		i = flow_new(d, &k, b, p);
 		/* No SYN seen: assume the stream starts at a message. */
 		d->flows[i].base = seq;
 	} else {
@@ -599,10 +670,41 @@ int nl_tcp_segment(nl_decoder_t *d, nl_pkt_t *p, uint32_t seq, uint8_t flags,
 	return n ? NL_SKIP_TCP_PARTIAL : NL_SKIP_TCP_NODATA;
 }
 
-/** End of input: flows with bytes buffered hold an incomplete message. */
-void nl_tcp_flush(nl_decoder_t *d)
+/*
+ * A flow is about to be forgotten (idle expiry, table eviction, end of
+ * input): the holes in it will never fill, so hand up the complete
+ * messages held after them, with the addresses of that flow and the
+ * arrival times of their segments.
+ */
+static void release(nl_decoder_t *d, uint32_t i, nl_dns_cb cb, void *user)
+{
+	nl_flow_t *f = &d->flows[i];
+	nl_pkt_t q;
+	uint32_t h;
+
+	if (held_start(f) == NL_NONE)
+		return;
+	memset(&q, 0, sizeof(q));
+	memcpy(q.m.src, f->k.src, 16);
+	memcpy(q.m.dst, f->k.dst, 16);
+	q.m.sport = f->k.sport;
+	q.m.dport = f->k.dport;
+	q.m.ipver = f->k.ipver;
+	q.m.transport = NL_TCP;
+	q.m.ts_sec = f->last_sec;
+	q.cb = cb;
+	q.user = user;
+	d->st.tcp_gap++;
+	while ((h = held_start(f)) != NL_NONE)
+		skip_to(d, f, &q, h);
+}
+
+/** End of input: deliver what is held after holes; what then stays
+ * buffered is an incomplete message. */
+void nl_tcp_flush(nl_decoder_t *d, nl_dns_cb cb, void *user)
 {
 	while (d->lru_old != NL_NONE) {
+		release(d, d->lru_old, cb, user);
 		if (d->flows[d->lru_old].nr)
 			d->st.tcp_partial_at_end++;
 		flow_free(d, d->lru_old);

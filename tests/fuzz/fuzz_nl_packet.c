@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      touch, NULL) < 0)
 			abort();
 	}
-	nl_flush(d);
+	nl_flush(d, touch, NULL);
 
 	const nl_stats_t *st = nl_decoder_stats(d);
 	uint64_t sum = st->dns_packets;

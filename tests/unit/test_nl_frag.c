@@ -66,7 +66,7 @@ static void test_in_order(void)
 	CU_ASSERT_EQUAL(ST(d)->frag_datagrams, 1);
 	CU_ASSERT_EQUAL(ST(d)->skipped[NL_SKIP_FRAG_HELD], 2);
 	CU_ASSERT_EQUAL(ST(d)->dns_packets, 1);
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->frag_timeout, 0);
 	nl_decoder_free(d);
 }
@@ -108,7 +108,7 @@ static void test_duplicates(void)
 	 * completes and is counted at the end */
 	frag4(d, 1, 10, 17, X, 1480, n - 1480, 0);
 	CU_ASSERT_EQUAL(R.n, 1);
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->frag_timeout, 1);
 	nl_decoder_free(d);
 }
@@ -160,7 +160,7 @@ static void test_bad_fragments(void)
 	CU_ASSERT_EQUAL(ST(d)->skipped[NL_SKIP_OTHER_PROTO], 1);
 	CU_ASSERT_EQUAL(ST(d)->skipped[NL_SKIP_ICMP], 1);
 	CU_ASSERT_EQUAL(R.n, 0);
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->frag_timeout, 0);	/* bad ones were dropped */
 	nl_decoder_free(d);
 }
@@ -184,7 +184,7 @@ static void test_missing_and_timeout(void)
 	frag4(d, 132, 21, 17, X, 1480, 1480, 1);
 	CU_ASSERT_EQUAL(R.n, 1);
 	CU_ASSERT(rec_is(0, M, ml));
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->frag_timeout, 2);	/* id 20 again */
 	nl_decoder_free(d);
 }
@@ -258,7 +258,7 @@ static void test_ipv6(void)
 	CU_ASSERT_EQUAL(ST(d)->skipped[NL_SKIP_IP_BAD], 1);
 	CU_ASSERT_EQUAL(ST(d)->frag_datagrams, 3);
 	/* ids are per (src, dst): v4 id 78 does not meet v6 id 78 */
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->frag_timeout, 0);
 	nl_decoder_free(d);
 }

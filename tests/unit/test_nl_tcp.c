@@ -82,7 +82,7 @@ static void test_one_per_segment(void)
 	CU_ASSERT_EQUAL(ST(d)->skipped[NL_SKIP_TCP_NODATA], 2);
 	CU_ASSERT_EQUAL(ST(d)->dns_packets, 3);
 	CU_ASSERT_EQUAL(ST(d)->tcp_flows, 1);
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->tcp_partial_at_end, 0);
 	nl_decoder_free(d);
 }
@@ -191,7 +191,7 @@ static void test_out_of_order(void)
 	seg(d, 7, b, 0, S, 2000);
 	CU_ASSERT_EQUAL(R.n, 1);
 	CU_ASSERT(got(0, at2, 0, 5000));
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->tcp_partial_at_end, 0);
 	nl_decoder_free(d);
 }
@@ -286,7 +286,7 @@ static void test_fin(void)
 	segp(d, 6, 40003, 1, 0, S, 5);
 	segp(d, 7, 40003, 6, RST, NULL, 0);
 	CU_ASSERT_EQUAL(ST(d)->tcp_gap, 2);
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->tcp_partial_at_end, 0);
 	CU_ASSERT_EQUAL(R.n, 2);
 	nl_decoder_free(d);
@@ -307,31 +307,86 @@ static void test_gap_resync_at_fin(void)
 	CU_ASSERT_EQUAL(R.n, 2);
 	CU_ASSERT(got(0, at, 1, 20));
 	CU_ASSERT(got(1, at, 2, 20));
-	CU_ASSERT_EQUAL(R.m[0].ts_sec, 4);
+	/* each carries the time its bytes arrived, not the FIN's (as a
+	 * capture reader that resumes after the hole reports them) */
+	CU_ASSERT_EQUAL(R.m[0].ts_sec, 2);
+	CU_ASSERT_EQUAL(R.m[1].ts_sec, 3);
 	CU_ASSERT_EQUAL(ST(d)->tcp_gap, 1);
-	CU_ASSERT_EQUAL(ST(d)->dns_packets, 1);	/* the FIN completed them */
+	CU_ASSERT_EQUAL(ST(d)->dns_packets, 1);	/* the FIN released them */
+	nl_decoder_free(d);
+}
+
+static void test_gap_released_at_end(void)
+{
+	/* no FIN ever: the end of input gives up on the hole; the held
+	 * messages are handed up with their own times and addresses */
+	nl_decoder_t *d = new_decoder();
+	size_t at[3], n = stream(3, 20, at);
+	rec_reset();
+	seg(d, 1, 10, SYN, NULL, 0);
+	seg(d, 5, 11 + (uint32_t)at[1], 0, S + at[1], at[2] - at[1]);
+	seg(d, 7, 11 + (uint32_t)at[2], 0, S + at[2], n - at[2]);
+	CU_ASSERT_EQUAL(R.n, 0);
+	nl_flush(d, rec_cb, NULL);
+	CU_ASSERT_EQUAL(R.n, 2);
+	CU_ASSERT(got(0, at, 1, 20));
+	CU_ASSERT(got(1, at, 2, 20));
+	CU_ASSERT_EQUAL(R.m[0].ts_sec, 5);
+	CU_ASSERT_EQUAL(R.m[1].ts_sec, 7);
+	CU_ASSERT_EQUAL(R.m[0].transport, NL_TCP);
+	CU_ASSERT_EQUAL(R.m[0].dport, 53);
+	CU_ASSERT_EQUAL(ST(d)->tcp_gap, 1);
+	CU_ASSERT_EQUAL(ST(d)->tcp_partial_at_end, 0);
 	nl_decoder_free(d);
 }
 
 static void test_gap_resync_at_cap(void)
 {
-	/* smallest cap: 65537 bytes per direction */
+	/* smallest cap: 65537 bytes per direction; messages of 16000 bytes,
+	 * so the held data outgrows the cap before eight segments wait */
 	nl_decoder_t *d = tcp_decoder(16, 65537, 1 << 20);
-	size_t at[40];
-	stream(40, 2000, at);	/* 40 x 2014 bytes */
+	size_t at[8];
+	stream(8, 16000, at);	/* 8 x 16014 bytes */
 	rec_reset();
 	seg(d, 1, 0, SYN, NULL, 0);
-	seg(d, 2, 1, 0, S, 1000);			/* half of message 0 */
+	seg(d, 2, 1, 0, S, 1000);			/* part of message 0 */
 	/* message 1 lost; 2.. held until they no longer fit */
-	for (unsigned i = 2; i < 40; i++)
-		seg(d, 3, 1 + (uint32_t)at[i], 0, S + at[i], 2014);
+	for (unsigned i = 2; i < 8; i++)
+		seg(d, 3 + (int64_t)i, 1 + (uint32_t)at[i], 0, S + at[i], 16014);
 	CU_ASSERT_EQUAL(ST(d)->tcp_gap, 1);
 	CU_ASSERT_EQUAL(ST(d)->tcp_overflow, 1);
-	CU_ASSERT_EQUAL(R.n, 38);
-	for (unsigned i = 0; i < R.n; i++)
-		CU_ASSERT(got(i, at, i + 2, 2000));
-	nl_flush(d);
+	CU_ASSERT_EQUAL(R.n, 6);
+	for (unsigned i = 0; i < R.n; i++) {
+		CU_ASSERT(got(i, at, i + 2, 16000));
+		CU_ASSERT_EQUAL(R.m[i].ts_sec, 5 + (int64_t)i);	/* own arrival */
+	}
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->tcp_partial_at_end, 0);
+	nl_decoder_free(d);
+}
+
+static void test_gap_given_up_after_eight(void)
+{
+	/* message 1 lost, then nine small messages: the hole is given up
+	 * when the ninth arrives; all come out, each with its own time */
+	nl_decoder_t *d = new_decoder();
+	size_t at[11], n = stream(11, 30, at);
+	rec_reset();
+	seg(d, 1, 0, SYN, NULL, 0);
+	seg(d, 2, 1, 0, S, at[1]);			/* message 0 */
+	CU_ASSERT_EQUAL(R.n, 1);
+	for (unsigned i = 2; i < 10; i++)
+		seg(d, 10 + (int64_t)i, 1 + (uint32_t)at[i], 0, S + at[i], at[i + 1] - at[i]);
+	CU_ASSERT_EQUAL(R.n, 1);			/* eight held */
+	seg(d, 20, 1 + (uint32_t)at[10], 0, S + at[10], n - at[10]);
+	CU_ASSERT_EQUAL(ST(d)->tcp_gap, 1);
+	CU_ASSERT_EQUAL(R.n, 10);
+	for (unsigned i = 1; i < 9; i++) {
+		CU_ASSERT(got(i, at, i + 1, 30));
+		CU_ASSERT_EQUAL(R.m[i].ts_sec, 11 + (int64_t)i);
+	}
+	CU_ASSERT(got(9, at, 10, 30));
+	CU_ASSERT_EQUAL(R.m[9].ts_sec, 20);
 	nl_decoder_free(d);
 }
 
@@ -355,7 +410,7 @@ static void test_far_ahead(void)
 	for (unsigned i = 0; i < 9; i++)
 		seg(d, 3, b + 100 + 20 * i, 0, S, 10);
 	CU_ASSERT_EQUAL(ST(d)->tcp_overflow, 2);
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->tcp_partial_at_end, 1);
 	nl_decoder_free(d);
 }
@@ -407,7 +462,7 @@ static void test_timeout_and_flush(void)
 	CU_ASSERT_EQUAL(ST(d)->tcp_timeout, 1);
 	segp(d, 112, 2, 51, 0, S + 50, 64);
 	CU_ASSERT_EQUAL(R.n, 1);
-	nl_flush(d);
+	nl_flush(d, rec_cb, NULL);
 	CU_ASSERT_EQUAL(ST(d)->tcp_partial_at_end, 1);	/* flow 3 */
 	/* after a flush the decoder starts clean */
 	segp(d, 113, 3, 51, 0, S + 50, 64);
@@ -452,6 +507,8 @@ static CU_TestInfo tests[] = {
 	{ "sequence wraparound at 2^32", test_wraparound },
 	{ "FIN, RST", test_fin },
 	{ "gap never filled: resync at FIN", test_gap_resync_at_fin },
+	{ "gap: held data released at end of input", test_gap_released_at_end },
+	{ "gap: given up after eight held segments", test_gap_given_up_after_eight },
 	{ "gap never filled: resync at the cap", test_gap_resync_at_cap },
 	{ "segment far ahead, range list full", test_far_ahead },
 	{ "flow table eviction", test_flow_eviction },
