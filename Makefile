@@ -62,8 +62,8 @@ UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BIN = $(patsubst tests/fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
 
-.PHONY: all check test unit e2e replay asan demo bench fuzz install clean \
-        layers fmt cov deps
+.PHONY: all check test unit e2e replay asan noisal demo bench fuzz install \
+        clean layers fmt cov deps
 all: rootlens
 
 rootlens: $(BIN)
@@ -136,12 +136,18 @@ asan:
 	  SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  unit e2e
 
+# The zlib-only build (ISAL=no) of the reader and its gzip tests.
+noisal:
+	$(MAKE) BUILD=build-noisal ISAL=no build-noisal/tests/test_cf_gzip
+	@build-noisal/tests/test_cf_gzip
+
 deps:
 	@scripts/install-deps.sh
 
 check: deps
-	rm -rf build build-san
+	rm -rf build build-san build-noisal
 	$(MAKE) test
+	$(MAKE) noisal
 	$(MAKE) asan
 	@echo "make check: all passed"
 
@@ -152,6 +158,7 @@ bench: rootlens
 	@scripts/install-deps.sh --bench
 	bench/run.sh
 
+FUZZ_SECONDS ?= 60
 fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
@@ -168,6 +175,6 @@ cov:
 	gcov -o build-cov/lib $(DNSWIRE_SRC) $(CAPFILE_SRC) $(NETLAYERS_SRC) >/dev/null
 
 clean:
-	rm -rf build build-san build-cov build-fuzz rootlens
+	rm -rf build build-san build-noisal build-cov build-fuzz rootlens
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -11,5 +11,5 @@ for t in "$@"; do
 	printf '%s\n' "$out" | awk -v t="$(basename "$t")" '/^ *tests/ {printf "  %-24s %s tests, %s passed, %s failed\n", t, $3, $4, $5}'
 done
 [ -n "$failed" ] && echo "failing:$failed"
-echo "unit programs: $pass passed, $fail failed"
+echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
