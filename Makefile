@@ -18,10 +18,10 @@ WARN = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wcast-qual -Wwrite-strings -Wundef \
        -Wpointer-arith -Werror=implicit-function-declaration \
        -Werror=format-security
-CPPFLAGS += -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude
+CPPFLAGS += -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -Ianalyze
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS)
-LDLIBS_BASE = -lz -lpthread
+LDLIBS_BASE = -ljansson -lcrypto -lz -lpthread -lm
 
 ifeq ($(ISAL),auto)
   ifneq ($(wildcard /usr/include/isa-l/igzip_lib.h),)
@@ -44,6 +44,7 @@ DNSWIRE_SRC = $(wildcard lib/dnswire/*.c)
 CAPFILE_SRC = $(wildcard lib/capfile/*.c)
 NETLAYERS_SRC = $(wildcard lib/netlayers/*.c)
 COMMON_SRC = $(wildcard lib/common/*.c)
+ANALYZE_SRC = $(wildcard analyze/*.c analyze/metrics/*.c analyze/sketch/*.c)
 CMD_SRC = $(wildcard src/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -52,8 +53,9 @@ LIB_DNSWIRE = $(BUILD)/libdnswire.a
 LIB_CAPFILE = $(BUILD)/libcapfile.a
 LIB_NETLAYERS = $(BUILD)/libnetlayers.a
 LIB_COMMON = $(BUILD)/libcommon.a
+LIB_ANALYZE = $(BUILD)/libanalyze.a
 # link order: users before what they use
-LIBS = $(LIB_COMMON) $(LIB_CAPFILE) $(LIB_NETLAYERS) $(LIB_DNSWIRE)
+LIBS = $(LIB_ANALYZE) $(LIB_COMMON) $(LIB_CAPFILE) $(LIB_NETLAYERS) $(LIB_DNSWIRE)
 
 BIN = $(BUILD)/rootlens
 
@@ -77,6 +79,7 @@ $(LIB_DNSWIRE): $(call obj,$(DNSWIRE_SRC))
 $(LIB_CAPFILE): $(call obj,$(CAPFILE_SRC))
 $(LIB_NETLAYERS): $(call obj,$(NETLAYERS_SRC))
 $(LIB_COMMON): $(call obj,$(COMMON_SRC))
+$(LIB_ANALYZE): $(call obj,$(ANALYZE_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -97,6 +100,9 @@ $(BUILD)/tests/test_nl_%: tests/unit/test_nl_%.c $(wildcard tests/unit/*.h) $(LI
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $< $(LIB_NETLAYERS) $(LIB_DNSWIRE) -lcunit
 $(BUILD)/tests/test_cm_%: tests/unit/test_cm_%.c $(wildcard tests/unit/*.h) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $< $(LIBS) $(LDLIBS) -lcunit
+$(BUILD)/tests/test_an_%: tests/unit/test_an_%.c $(wildcard tests/unit/*.h) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $< $(LIBS) $(LDLIBS) -lcunit
 

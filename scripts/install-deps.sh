@@ -6,7 +6,7 @@
 set -eu
 
 # build: compiler, libraries
-pkgs="build-essential pkg-config libpcap-dev zlib1g-dev libisal-dev isal \
+pkgs="build-essential pkg-config libpcap-dev zlib1g-dev libisal-dev isal publicsuffix \
 libjansson-dev libssl-dev libcunit1-dev"
 # tests: the oracle (tshark), fuzzing (clang/libFuzzer), the test drivers
 pkgs="$pkgs tshark wireshark-common clang libclang-rt-14-dev python3 gzip \

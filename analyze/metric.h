@@ -1,0 +1,76 @@
+/*
+ * metric.h - what a metric is (STYLE.md 2.9): an ops table over a state
+ * struct. Each metric lives in analyze/metrics/m_<name>.c, exports one
+ * `const metric_ops_t m_<name>`, and is listed once in registry.c. Its
+ * state lives in memory the engine allocates (ops->size bytes, zeroed);
+ * nothing lives in file-scope statics. A metric can be tested alone by
+ * handing observe() an an_obs_t built in the test.
+ */
+#ifndef ROOTLENS_ANALYZE_METRIC_H
+#define ROOTLENS_ANALYZE_METRIC_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "rootlens/analyze.h"
+
+/** One DNS message as metrics see it. Everything is borrowed. */
+typedef struct an_obs {
+	const nl_dns_t *pkt;   /**< addresses, ports, transport, wire_len */
+	const dw_msg_t *msg;   /**< the decoded view; msg->have_header is 1 */
+	unsigned tr;           /**< 0 UDP, 1 TCP */
+	unsigned v6;           /**< 0 IPv4, 1 IPv6 */
+	const char *tld;       /**< lowercased TLD of the first QNAME ("." for
+				    the root), NULL without a question */
+} an_obs_t;
+
+typedef struct metric_ops {
+	const char *name; /**< key of its state under "sketch" */
+	size_t size;      /**< bytes of state */
+	/** Set up a zeroed state for @p cfg (kept by pointer: it outlives the
+	 *  state). Allocation happens here only. @return 0 or DW_ENOMEM. */
+	int (*init)(void *st, const an_cfg_t *cfg);
+	/** Count one message. No allocation. */
+	void (*observe)(void *st, const an_obs_t *o);
+	/** dst += src (same cfg). @return 0, DW_ENOMEM. */
+	int (*merge)(void *dst, const void *src);
+	/** Add this metric's figures to @p figures (keys as in
+	 *  doc/stats-json.md; interval scope cuts maps). @return 0, DW_ENOMEM. */
+	int (*emit)(const void *st, json_t *figures);
+	/** Add what merge needs beyond the figures to @p sketch (may add
+	 *  nothing). @return 0, DW_ENOMEM. */
+	int (*save)(const void *st, json_t *sketch);
+	/** Rebuild a state from what emit and save wrote (the state is fresh
+	 *  from init). @return 0, or DW_EFORMAT when the JSON is not what this
+	 *  metric writes. */
+	int (*load)(void *st, const json_t *figures, const json_t *sketch);
+	/** Free what init allocated (the state memory is the engine's). */
+	void (*fini)(void *st);
+} metric_ops_t;
+
+/** The registry: every metric, NULL-terminated (registry.c). */
+extern const metric_ops_t *const an_metrics[];
+
+/* ---- helpers shared by the metrics (analyze/jsonmap.c) ---------------- */
+
+/** Set @p key to an integer in @p obj. @return 0 or DW_ENOMEM. */
+int an_json_set_u64(json_t *obj, const char *key, uint64_t v);
+
+/** Read a non-negative integer member; missing is 0. @return 0 or DW_EFORMAT. */
+int an_json_get_u64(const json_t *obj, const char *key, uint64_t *v);
+
+/** Percentage a/b*100 rounded to 4 decimals, or JSON null when b == 0. */
+json_t *an_json_pct(uint64_t a, uint64_t b);
+
+/**
+ * A counter map (string key -> count) as JSON: keys in descending count
+ * order (ties by key), cut to @p topk keys plus "other" holding the rest
+ * when @p topk is non-zero and there are more keys.
+ */
+typedef struct an_kv {
+	const char *key;
+	uint64_t n;
+} an_kv_t;
+json_t *an_json_map(an_kv_t *kv, size_t n, unsigned topk);
+
+#endif
