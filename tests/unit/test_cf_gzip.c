@@ -17,36 +17,13 @@
 #include <zlib.h>
 
 /* cu_main.h casts away const for CUnit's char * suite name. */
-#include "cu_main.h"
+#include "cf_build.h"
 #include "rootlens/capfile.h"
 #include "../../lib/capfile/source_int.h"
 
 /* ---- builders -------------------------------------------------------- */
 
-typedef struct bb {
-	uint8_t *p;
-	size_t len, cap;
-} bb_t;
-
-static void bb_put(bb_t *b, const void *src, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		CU_ASSERT_FATAL(b->p != NULL);
-	}
-	if (n)
-		memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void bb_u32(bb_t *b, uint32_t v)
-{
-	uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-	bb_put(b, x, 4);
-}
-
-static uint8_t pat(uint32_t i, uint32_t j)
+static uint8_t gzpat(uint32_t i, uint32_t j)
 {
 	/* Compressible but not trivially: DNS-ish runs with some noise. */
 	static const char alpha[] = "0123456789abcdefghijklmnopqrstuvwxyz.-_";
@@ -83,7 +60,7 @@ static void make_pcap(bb_t *b, uint32_t n, uint32_t maxlen, int big, size_t *off
 		bb_u32(b, len);
 		bb_u32(b, len + 4);
 		for (uint32_t j = 0; j < len; j++) {
-			uint8_t v = pat(i, j);
+			uint8_t v = gzpat(i, j);
 			bb_put(b, &v, 1);
 		}
 	}
@@ -109,22 +86,6 @@ static void gz_member(bb_t *out, const uint8_t *in, size_t n, int level)
 	CU_ASSERT_FATAL(deflate(&z, Z_FINISH) == Z_STREAM_END);
 	out->len += z.total_out;
 	deflateEnd(&z);
-}
-
-static char *tmp_write(const void *data, size_t len)
-{
-	char *path = strdup("/tmp/rl_cf_gzip_XXXXXX");
-	int fd = mkstemp(path);
-	CU_ASSERT_FATAL(fd >= 0);
-	const uint8_t *p = data;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		CU_ASSERT_FATAL(w > 0);
-		p += w;
-		len -= (size_t)w;
-	}
-	close(fd);
-	return path;
 }
 
 static void rm(char *path)

@@ -11,47 +11,11 @@
 #include <unistd.h>
 
 /* cu_main.h casts away const for CUnit's char * suite name. */
-#include "cu_main.h"
+#include "cf_build.h"
 #include "rootlens/capfile.h"
 #include "../../lib/capfile/source_int.h"
 
 /* ---- byte builder ---------------------------------------------------- */
-
-typedef struct bb {
-	uint8_t *p;
-	size_t len, cap;
-	int be;
-} bb_t;
-
-static void bb_put(bb_t *b, const void *src, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		CU_ASSERT_FATAL(b->p != NULL);
-	}
-	if (n)
-		memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void bb_u16(bb_t *b, uint16_t v)
-{
-	uint8_t x[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
-	if (b->be) {
-		x[0] = (uint8_t)(v >> 8);
-		x[1] = (uint8_t)v;
-	}
-	bb_put(b, x, 2);
-}
-
-static void bb_u32(bb_t *b, uint32_t v)
-{
-	uint8_t x[4];
-	for (int i = 0; i < 4; i++)
-		x[b->be ? 3 - i : i] = (uint8_t)(v >> (8 * i));
-	bb_put(b, x, 4);
-}
 
 static void pcap_hdr(bb_t *b, int nsec, uint32_t snaplen, uint32_t network)
 {
@@ -62,11 +26,6 @@ static void pcap_hdr(bb_t *b, int nsec, uint32_t snaplen, uint32_t network)
 	bb_u32(b, 0);
 	bb_u32(b, snaplen);
 	bb_u32(b, network);
-}
-
-static uint8_t pat(uint32_t i, uint32_t j)
-{
-	return (uint8_t)(i * 131u + j * 7u + (j >> 8) + 1u);
 }
 
 static void pcap_rec(bb_t *b, uint32_t sec, uint32_t frac, uint32_t caplen, uint32_t len,
@@ -80,52 +39,6 @@ static void pcap_rec(bb_t *b, uint32_t sec, uint32_t frac, uint32_t caplen, uint
 		uint8_t v = pat(seed, j);
 		bb_put(b, &v, 1);
 	}
-}
-
-static int data_ok(const cf_pkt_t *p, uint32_t seed)
-{
-	if (p->caplen && !p->data)
-		return 0;
-	for (uint32_t j = 0; j < p->caplen; j++)
-		if (p->data[j] != pat(seed, j))
-			return 0;
-	return 1;
-}
-
-static char *tmp_write(const void *data, size_t len)
-{
-	char *path = strdup("/tmp/rl_cf_pcap_XXXXXX");
-	int fd = mkstemp(path);
-	CU_ASSERT_FATAL(fd >= 0);
-	const uint8_t *p = data;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		CU_ASSERT_FATAL(w > 0);
-		p += w;
-		len -= (size_t)w;
-	}
-	close(fd);
-	return path;
-}
-
-static cf_reader_t *open_bytes(const bb_t *b, char **path)
-{
-	char err[512];
-	cf_reader_t *r = NULL;
-	*path = tmp_write(b->p, b->len);
-	int rc = cf_reader_open(&r, *path, err, sizeof(err));
-	if (rc != 0)
-		fprintf(stderr, "open: %d %s\n", rc, err);
-	CU_ASSERT_FATAL(rc == 0 && r != NULL);
-	return r;
-}
-
-static void done(cf_reader_t *r, char *path, bb_t *b)
-{
-	cf_reader_close(r);
-	unlink(path);
-	free(path);
-	free(b->p);
 }
 
 /* ---- tests ----------------------------------------------------------- */
@@ -209,20 +122,6 @@ static void test_fraction_carry(void)
 	CU_ASSERT_EQUAL(p.ts_sec, 12);
 	CU_ASSERT_EQUAL(p.ts_nsec, 500000000u);
 	done(r, path, &b);
-}
-
-static int open_fails(const bb_t *b, int want, const char *needle)
-{
-	char err[512] = "";
-	cf_reader_t *r = (cf_reader_t *)&err; /* must come back NULL */
-	char *path = tmp_write(b->p, b->len);
-	int rc = cf_reader_open(&r, path, err, sizeof(err));
-	int ok = rc == want && r == NULL && strstr(err, path) && strstr(err, needle);
-	if (!ok)
-		fprintf(stderr, "open_fails: rc %d want %d msg '%s'\n", rc, want, err);
-	unlink(path);
-	free(path);
-	return ok;
 }
 
 static void test_bad_files(void)
