@@ -32,7 +32,8 @@ typedef struct metric_ops {
 	int (*init)(void *st, const an_cfg_t *cfg);
 	/** Count one message. No allocation. */
 	void (*observe)(void *st, const an_obs_t *o);
-	/** dst += src (same cfg). @return 0, DW_ENOMEM. */
+	/** dst += src (same cfg). @return 0, DW_ENOMEM, DW_EINVAL (sketch
+	 *  sizes differ). */
 	int (*merge)(void *dst, const void *src);
 	/** Add this metric's figures to @p figures (keys as in
 	 *  doc/stats-json.md; interval scope cuts maps). @return 0, DW_ENOMEM. */
