@@ -45,5 +45,7 @@ double cli_now(void);
 
 /* Subcommands. */
 int cmd_decode(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

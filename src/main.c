@@ -13,6 +13,8 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "decode", cmd_decode, "print DNS messages in captures, one per line, or counts" },
+	{ "analyze", cmd_analyze, "per-interval and whole-run statistics as JSON" },
+	{ "merge", cmd_merge, "merge analyze outputs (partials) into one document" },
 };
 
 static void usage(FILE *out)

@@ -28,7 +28,7 @@ typedef struct an_cfg {
 	unsigned topk;           /**< entries printed per top list (20 total, 10 per interval) */
 	unsigned topk_interval;
 	unsigned ss_total;       /**< Space-Saving counters, whole run (4096) */
-	unsigned ss_interval;    /**< Space-Saving counters, per interval (256) */
+	unsigned ss_interval;    /**< Space-Saving counters, per interval (128) */
 	unsigned hll_p_total;    /**< HyperLogLog precision, whole run (14: 0.81 %) */
 	unsigned hll_p_interval; /**< per interval (12: 1.6 %) */
 	unsigned map_topk_interval; /**< per-interval maps cut to this many keys + "other" (20) */

@@ -1,0 +1,40 @@
+/*
+ * inputs.h - what a stats document says about its inputs: each capture's
+ * size and SHA-256 (of the file as stored), and the labels from a capture
+ * manifest beside it; and the writing of a finished document. Command
+ * layer: only in_write_doc() prints (its failure).
+ */
+#ifndef ROOTLENS_INPUTS_H
+#define ROOTLENS_INPUTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/**
+ * {"file": @p path, "bytes": N, "sha256": "<hex>"} for one capture,
+ * hashed by streaming the file through OpenSSL (EVP_sha256). Standard
+ * input ("-") cannot be read twice: its entry has "bytes" and "sha256"
+ * null. @return a new object, or NULL with @p err saying why (the file
+ * cannot be opened or read, or out of memory).
+ */
+json_t *in_file_entry(const char *path, char *err, size_t errlen);
+
+/**
+ * Labels from the manifest @p path.json written beside a capture
+ * (`rootlens capture`): its string members "server", "instance", "phase"
+ * are set in @p labels; other members are ignored.
+ * @return 1 when a manifest was read, 0 when there is none (or @p path is
+ *         "-"), -1 when it exists but is not a JSON object (@p err says
+ *         where, with Jansson's line and column).
+ */
+int in_manifest_labels(const char *path, json_t *labels, char *err, size_t errlen);
+
+/**
+ * Write a stats document: indented (JSON_INDENT(1)) or @p compact, with a
+ * final newline, to stdout or, when @p path is set, to PATH.tmp renamed to
+ * PATH once complete (a reader never sees half a document). Prints the
+ * failure as "rootlens @p cmd: ...". @return 0 or -1.
+ */
+int in_write_doc(const char *cmd, const json_t *doc, const char *path, int compact);
+
+#endif
