@@ -64,6 +64,7 @@ void an_cfg_default(an_cfg_t *cfg)
 	cfg->hll_p_interval = 12;
 	cfg->map_topk_interval = 20;
 	cfg->tld_other_cap = 1000;
+	cfg->tld_other_cap_interval = 100;
 	cfg->scope = AN_SCOPE_TOTAL;
 }
 

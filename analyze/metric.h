@@ -74,4 +74,35 @@ typedef struct an_kv {
 } an_kv_t;
 json_t *an_json_map(an_kv_t *kv, size_t n, unsigned topk);
 
+/*
+ * The full map behind a cut one, for the sketch (doc/stats-json.md,
+ * SKETCH): keys sorted and front-coded, counts as varints, zlib, base64.
+ * Zero counts are left out and equal keys add up, so equal maps pack to
+ * equal strings.
+ */
+
+/** Pack @p n entries of @p kv (reordered: sorted by key) into a JSON
+ *  string. @return it, or NULL (no memory, or a key over 255 bytes). */
+json_t *an_map_pack(an_kv_t *kv, size_t n);
+
+/** Called by an_map_unpack() for each key, in increasing bytewise order;
+ *  @p n >= 1. A negative return stops the unpacking and is returned. */
+typedef int (*an_map_fn)(void *ctx, const char *key, uint64_t n);
+
+/** Undo an_map_pack(). @return 0, DW_EFORMAT (not such a string: bad
+ *  base64 or zlib, keys out of order or repeated, a zero count, trailing
+ *  bytes), DW_ENOMEM, or what @p fn returned. */
+int an_map_unpack(const json_t *packed, an_map_fn fn, void *ctx);
+
+/** When an_json_map(kv, n, topk) cuts the map (topk != 0 and more than
+ *  topk non-zero keys besides "other"), set @p key of @p sketch to
+ *  an_map_pack(kv, n); otherwise add nothing. @return 0 or DW_ENOMEM. */
+int an_map_save(json_t *sketch, const char *key, an_kv_t *kv, size_t n,
+		unsigned topk);
+
+/** The map an_map_save() stored under @p key of @p sketch (which may be
+ *  NULL), unpacked into a new object {key: count} in @p out; *out is NULL
+ *  when there is none. @return 0, DW_EFORMAT, DW_ENOMEM. */
+int an_map_load(const json_t *sketch, const char *key, json_t **out);
+
 #endif

@@ -9,7 +9,7 @@ set -eu
 pkgs="build-essential pkg-config libpcap-dev zlib1g-dev libisal-dev isal publicsuffix \
 libjansson-dev libssl-dev libcunit1-dev"
 # tests: the oracle (tshark), fuzzing (clang/libFuzzer), the test drivers
-pkgs="$pkgs tshark wireshark-common clang libclang-rt-14-dev python3 gzip \
+pkgs="$pkgs tshark wireshark-common clang libclang-rt-14-dev python3 python3-yaml gzip \
 xxd"
 # benchmarks and dataset recording: real peers and real DNS software
 if [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--all" ]; then

@@ -47,5 +47,6 @@ double cli_now(void);
 int cmd_decode(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

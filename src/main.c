@@ -15,6 +15,7 @@ static const struct {
 	{ "decode", cmd_decode, "print DNS messages in captures, one per line, or counts" },
 	{ "analyze", cmd_analyze, "per-interval and whole-run statistics as JSON" },
 	{ "merge", cmd_merge, "merge analyze outputs (partials) into one document" },
+	{ "export", cmd_export, "write RSSAC002v3 YAML files per day from an analysis" },
 };
 
 static void usage(FILE *out)

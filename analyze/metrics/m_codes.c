@@ -10,7 +10,8 @@
  *
  * Every value is counted exactly in a flat array: a 16-bit QTYPE needs
  * 65536 counters (512 KiB, allocated in init), which keeps observe a
- * single increment.
+ * single increment. A per-interval map cut to the top keys is saved whole
+ * (packed) in the sketch, and load prefers that copy.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,56 +87,89 @@ static int codes_merge(void *dst, const void *src)
 	return 0;
 }
 
-/* Set @p key of @p figures to the map of the non-zero counters. */
-static int emit_map(json_t *figures, const char *key, const uint64_t *c,
-		    unsigned n, uint64_t other, name_fn name, unsigned topk)
+/* The non-zero counters and "other" as key/count pairs, named by @p name
+ * into @p *buf; both arrays are the caller's to free. @return the pair
+ * count, or 0 with *kv NULL when out of memory. */
+static size_t code_kv(const uint64_t *c, unsigned n, uint64_t other, name_fn name,
+		      an_kv_t **kv, char (**buf)[16])
 {
-	size_t used = 0;
+	size_t used = 0, k = 0;
 	for (unsigned i = 0; i < n; i++)
 		used += c[i] != 0;
-	an_kv_t *kv = malloc((used + 1) * sizeof(*kv));
-	char (*buf)[16] = malloc((used + 1) * sizeof(*buf));
-	json_t *o = NULL;
-	if (kv != NULL && buf != NULL) {
-		size_t k = 0;
-		for (unsigned i = 0; i < n; i++) {
-			if (c[i] == 0)
-				continue;
-			kv[k].key = name(i, buf[k]);
-			kv[k].n = c[i];
-			k++;
-		}
-		kv[k].key = "other";
-		kv[k].n = other;
-		o = an_json_map(kv, k + 1, topk);
+	*kv = malloc((used + 1) * sizeof(**kv));
+	*buf = malloc((used + 1) * sizeof(**buf));
+	if (*kv == NULL || *buf == NULL) {
+		free(*kv);
+		free(*buf);
+		*kv = NULL;
+		*buf = NULL;
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (c[i] == 0)
+			continue;
+		(*kv)[k].key = name(i, (*buf)[k]);
+		(*kv)[k].n = c[i];
+		k++;
+	}
+	(*kv)[k].key = "other";
+	(*kv)[k].n = other;
+	return k + 1;
+}
+
+/* Set @p key of @p figures to the map of the non-zero counters (cut to
+ * @p topk), or, with @p sketch, store the full map there when the
+ * figures cut it (an_map_save). */
+static int put_map(json_t *figures, json_t *sketch, const char *key,
+		   const uint64_t *c, unsigned n, uint64_t other, name_fn name,
+		   unsigned topk)
+{
+	an_kv_t *kv;
+	char (*buf)[16];
+	size_t k = code_kv(c, n, other, name, &kv, &buf);
+	int rc = DW_ENOMEM;
+	if (kv == NULL)
+		return rc;
+	if (sketch != NULL) {
+		rc = an_map_save(sketch, key, kv, k, topk);
+	} else {
+		json_t *o = an_json_map(kv, k, topk);
+		if (o != NULL && json_object_set_new(figures, key, o) == 0)
+			rc = 0;
 	}
 	free(kv);
 	free(buf);
-	if (o == NULL || json_object_set_new(figures, key, o) < 0)
+	return rc;
+}
+
+static unsigned cut_of(const codes_t *s)
+{
+	return s->cfg->scope == AN_SCOPE_INTERVAL ? s->cfg->map_topk_interval : 0;
+}
+
+static int codes_put(const codes_t *s, json_t *figures, json_t *sketch)
+{
+	unsigned topk = cut_of(s);
+	if (put_map(figures, sketch, "qtype", s->qtype, QTYPES, s->qtype_other,
+		    qtype_name, topk) < 0 ||
+	    put_map(figures, sketch, "rcode", s->rcode, RCODES, s->rcode_other,
+		    rcode_name, topk) < 0 ||
+	    put_map(figures, sketch, "opcode", s->opcode, OPCODES, s->opcode_other,
+		    opcode_name, topk) < 0)
 		return DW_ENOMEM;
 	return 0;
 }
 
 static int codes_emit(const void *st, json_t *figures)
 {
-	const codes_t *s = st;
-	unsigned topk = s->cfg->scope == AN_SCOPE_INTERVAL ?
-				s->cfg->map_topk_interval : 0;
-	if (emit_map(figures, "qtype", s->qtype, QTYPES, s->qtype_other,
-		     qtype_name, topk) < 0 ||
-	    emit_map(figures, "rcode", s->rcode, RCODES, s->rcode_other,
-		     rcode_name, topk) < 0 ||
-	    emit_map(figures, "opcode", s->opcode, OPCODES, s->opcode_other,
-		     opcode_name, topk) < 0)
-		return DW_ENOMEM;
-	return 0;
+	return codes_put(st, figures, NULL);
 }
 
+/* A per-interval map that the figures cut is kept whole in the sketch, so
+ * that merging intervals stays exact (doc/stats-json.md, SKETCH). */
 static int codes_save(const void *st, json_t *sketch)
 {
-	(void)st;
-	(void)sketch;
-	return 0;
+	return codes_put(st, NULL, sketch);
 }
 
 /*
@@ -187,17 +221,33 @@ static int load_map(json_t *obj, uint64_t *c, unsigned n, uint64_t *other,
 	return matched == mnemonics ? 0 : DW_EFORMAT;
 }
 
+/* Map @p key: from the sketch when it kept the full map, else from the
+ * figures. */
+static int load_one(const json_t *figures, const json_t *sketch, const char *key,
+		    uint64_t *c, unsigned n, uint64_t *other, name_fn name,
+		    const char *prefix)
+{
+	json_t *full;
+	int rc = an_map_load(sketch, key, &full);
+	if (rc < 0)
+		return rc;
+	rc = load_map(full ? full : json_object_get(figures, key), c, n, other,
+		      name, prefix);
+	json_decref(full);
+	return rc;
+}
+
 static int codes_load(void *st, const json_t *figures, const json_t *sketch)
 {
 	codes_t *s = st;
-	(void)sketch;
-	if (load_map(json_object_get(figures, "qtype"), s->qtype, QTYPES,
-		     &s->qtype_other, qtype_name, "TYPE") < 0 ||
-	    load_map(json_object_get(figures, "rcode"), s->rcode, RCODES,
-		     &s->rcode_other, rcode_name, "RCODE") < 0 ||
-	    load_map(json_object_get(figures, "opcode"), s->opcode, OPCODES,
-		     &s->opcode_other, opcode_name, "OPCODE") < 0)
-		return DW_EFORMAT;
+	int rc;
+	if ((rc = load_one(figures, sketch, "qtype", s->qtype, QTYPES,
+			   &s->qtype_other, qtype_name, "TYPE")) < 0 ||
+	    (rc = load_one(figures, sketch, "rcode", s->rcode, RCODES,
+			   &s->rcode_other, rcode_name, "RCODE")) < 0 ||
+	    (rc = load_one(figures, sketch, "opcode", s->opcode, OPCODES,
+			   &s->opcode_other, opcode_name, "OPCODE")) < 0)
+		return rc == DW_ENOMEM ? rc : DW_EFORMAT;
 	return 0;
 }
 

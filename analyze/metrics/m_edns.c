@@ -6,6 +6,8 @@
  * at signed TLDs in 2010); the advertised UDP payload size (OPT CLASS,
  * RFC 6891 6.2.3) tells whether those larger answers fit or fall back to
  * TCP. Version (RFC 6891 6.1.3) shows clients probing beyond EDNS0.
+ * Both maps are cut in interval scope; a cut one is saved whole (packed)
+ * in the sketch, and load prefers that copy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,16 +68,18 @@ static int edns_merge(void *dst, const void *src)
 	return 0;
 }
 
-/* Decimal keys, count order, cut in interval scope (an_json_map). */
-static json_t *counts_map(const uint64_t *c, unsigned n, uint64_t other,
-			  unsigned topk)
+/* The non-zero counters under decimal keys, and "other": into @p figures
+ * as a map cut in interval scope (an_json_map), or, with @p sketch, whole
+ * into the sketch when the figures cut it (an_map_save). */
+static int put_counts(json_t *figures, json_t *sketch, const char *key,
+		      const uint64_t *c, unsigned n, uint64_t other, unsigned topk)
 {
 	size_t used = 0;
 	for (unsigned i = 0; i < n; i++)
 		used += c[i] != 0;
 	an_kv_t *kv = malloc((used + 1) * sizeof(*kv));
 	char (*names)[12] = malloc((used + 1) * sizeof(*names));
-	json_t *o = NULL;
+	int rc = DW_ENOMEM;
 	if (kv == NULL || names == NULL)
 		goto out;
 	size_t k = 0;
@@ -89,18 +93,28 @@ static json_t *counts_map(const uint64_t *c, unsigned n, uint64_t other,
 	}
 	kv[k].key = "other";
 	kv[k].n = other;
-	o = an_json_map(kv, k + 1, topk);
+	if (sketch != NULL) {
+		rc = an_map_save(sketch, key, kv, k + 1, topk);
+	} else {
+		json_t *o = an_json_map(kv, k + 1, topk);
+		if (o != NULL && json_object_set_new(figures, key, o) == 0)
+			rc = 0;
+	}
 out:
 	free(kv);
 	free(names);
-	return o;
+	return rc;
+}
+
+static unsigned cut_of(const edns_t *s)
+{
+	return s->cfg->scope == AN_SCOPE_INTERVAL ? s->cfg->map_topk_interval : 0;
 }
 
 static int edns_emit(const void *st, json_t *figures)
 {
 	const edns_t *s = st;
-	unsigned topk = s->cfg->scope == AN_SCOPE_INTERVAL ?
-				s->cfg->map_topk_interval : 0;
+	unsigned topk = cut_of(s);
 	json_t *e = json_object();
 	if (e == NULL || json_object_set_new(figures, "edns", e) < 0)
 		return DW_ENOMEM;
@@ -108,19 +122,25 @@ static int edns_emit(const void *st, json_t *figures)
 	    an_json_set_u64(e, "do", s->dobit) < 0 ||
 	    json_object_set_new(e, "do_share_pct",
 				an_json_pct(s->dobit, s->queries)) < 0 ||
-	    json_object_set_new(e, "version",
-				counts_map(s->version, 256, s->version_other, topk)) < 0 ||
-	    json_object_set_new(e, "udp_size",
-				counts_map(s->udp_size, UDPSIZES, s->udp_size_other,
-					   topk)) < 0)
+	    put_counts(e, NULL, "version", s->version, 256, s->version_other,
+		       topk) < 0 ||
+	    put_counts(e, NULL, "udp_size", s->udp_size, UDPSIZES,
+		       s->udp_size_other, topk) < 0)
 		return DW_ENOMEM;
 	return 0;
 }
 
+/* A per-interval map that the figures cut is kept whole in the sketch, so
+ * that merging intervals stays exact (doc/stats-json.md, SKETCH). */
 static int edns_save(const void *st, json_t *sketch)
 {
-	(void)st;
-	(void)sketch;
+	const edns_t *s = st;
+	unsigned topk = cut_of(s);
+	if (put_counts(NULL, sketch, "version", s->version, 256, s->version_other,
+		       topk) < 0 ||
+	    put_counts(NULL, sketch, "udp_size", s->udp_size, UDPSIZES,
+		       s->udp_size_other, topk) < 0)
+		return DW_ENOMEM;
 	return 0;
 }
 
@@ -152,6 +172,20 @@ static int load_counts(json_t *obj, uint64_t *c, unsigned n, uint64_t *other)
 	return 0;
 }
 
+/* Map @p key of the edns figures @p e: from the sketch when it kept the
+ * full map, else from the figures. */
+static int load_one(const json_t *e, const json_t *sketch, const char *key,
+		    uint64_t *c, unsigned n, uint64_t *other)
+{
+	json_t *full;
+	int rc = an_map_load(sketch, key, &full);
+	if (rc < 0)
+		return rc;
+	rc = load_counts(full ? full : json_object_get(e, key), c, n, other);
+	json_decref(full);
+	return rc;
+}
+
 /*
  * The DO share's denominator (all queries, with or without OPT) is not
  * among the edns figures; it is the "messages" query total that
@@ -160,17 +194,18 @@ static int load_counts(json_t *obj, uint64_t *c, unsigned n, uint64_t *other)
 static int edns_load(void *st, const json_t *figures, const json_t *sketch)
 {
 	edns_t *s = st;
-	(void)sketch;
 	const json_t *e = json_object_get(figures, "edns");
+	int rc;
 	if (e != NULL && !json_is_object(e))
 		return DW_EFORMAT;
 	if (an_json_get_u64(e, "queries", &s->opt) < 0 ||
-	    an_json_get_u64(e, "do", &s->dobit) < 0 ||
-	    load_counts(json_object_get(e, "version"), s->version, 256,
-			&s->version_other) < 0 ||
-	    load_counts(json_object_get(e, "udp_size"), s->udp_size, UDPSIZES,
-			&s->udp_size_other) < 0)
+	    an_json_get_u64(e, "do", &s->dobit) < 0)
 		return DW_EFORMAT;
+	if ((rc = load_one(e, sketch, "version", s->version, 256,
+			   &s->version_other)) < 0 ||
+	    (rc = load_one(e, sketch, "udp_size", s->udp_size, UDPSIZES,
+			   &s->udp_size_other)) < 0)
+		return rc == DW_ENOMEM ? rc : DW_EFORMAT;
 	const json_t *q = json_object_get(json_object_get(figures, "messages"),
 					  "queries");
 	static const char *const tr[2] = { "udp", "tcp" };

@@ -33,6 +33,8 @@ typedef struct an_cfg {
 	unsigned hll_p_interval; /**< per interval (12: 1.6 %) */
 	unsigned map_topk_interval; /**< per-interval maps cut to this many keys + "other" (20) */
 	unsigned tld_other_cap;  /**< TLDs outside the IANA list kept exactly (1000), the rest "other" */
+	unsigned tld_other_cap_interval; /**< the same per interval (100): bounds the
+					      full maps kept for merge (2880 a day) */
 	an_scope_t scope;        /**< set by the engine for each state it creates */
 } an_cfg_t;
 

@@ -1,6 +1,7 @@
 /* analyze/metrics/m_codes.c: qtype, rcode (extended included), opcode.
  * Expected figures are counted by hand from the messages fed; mnemonics
  * are the IANA registry's. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ static void set_cfg(void)
 	cfg_total.interval_s = 60;
 	cfg_total.map_topk_interval = 20;
 	cfg_total.tld_other_cap = 1000;
+	cfg_total.tld_other_cap_interval = 1000;
 	cfg_total.scope = AN_SCOPE_TOTAL;
 	cfg_iv = cfg_total;
 	cfg_iv.scope = AN_SCOPE_INTERVAL;
@@ -276,6 +278,250 @@ static void test_load_bad(void)
 	}
 }
 
+
+static uint64_t xs(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* The message list: queries of 30 types (type t about 1 + t % 9 times),
+ * 9 opcodes, responses with 12 rcodes (extended ones included); shuffled
+ * with a fixed xorshift. kind 0 query (a, b: opcode, qtype), 1 response
+ * (a: have_edns, b: rcode_full). */
+typedef struct msg {
+	uint8_t kind, a;
+	uint16_t b;
+} msg_t;
+static msg_t msgs[600];
+static size_t nmsgs;
+#define NMSGS nmsgs
+#define EXTRA_EMIT(f) (void)(f)
+
+static void make_msgs(void)
+{
+	nmsgs = 0;
+	for (uint16_t t = 1; t <= 30; t++)
+		for (int k = 0; k <= t % 9; k++)
+			msgs[nmsgs++] = (msg_t){ 0, (uint8_t)((t + k) % 9 == 0 ? t % 7 : 0),
+						 (uint16_t)(t < 25 ? t : 65500 + t) };
+	for (uint16_t r = 0; r < 12; r++)
+		for (int k = 0; k <= r % 5; k++)
+			msgs[nmsgs++] = (msg_t){ 1, (uint8_t)(r >= 10), (uint16_t)(r < 10 ? r : 6 + r) };
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	for (size_t i = nmsgs - 1; i > 0; i--) {
+		size_t j = (size_t)(xs(&x) % (i + 1));
+		msg_t t = msgs[i];
+		msgs[i] = msgs[j];
+		msgs[j] = t;
+	}
+}
+
+static void feed_range(void *st, size_t from, size_t to, int reverse)
+{
+	for (size_t i = from; i < to; i++) {
+		const msg_t *m = &msgs[reverse ? to - 1 - (i - from) : i];
+		if (m->kind == 0)
+			query(st, m->a, 1, m->b);
+		else
+			response(st, m->a, (uint8_t)(m->b & 15), m->b);
+	}
+}
+#define FEED feed_range
+
+/* ---- order independence and exactness (packed sketches) --------------- */
+
+/* {"f": figures, "s": sketch} of a state: everything a document holds. */
+static json_t *doc_of(const void *st)
+{
+	json_t *f = json_object(), *sk = json_object();
+	CU_ASSERT_EQUAL(M.emit(st, f), 0);
+	CU_ASSERT_EQUAL(M.save(st, sk), 0);
+	EXTRA_EMIT(f);
+	return json_pack("{s:o,s:o}", "f", f, "s", sk);
+}
+
+/* A fresh state loaded from a document, as merge does it. */
+static void *load_doc(const json_t *d, const an_cfg_t *c)
+{
+	void *st = new_state(c);
+	CU_ASSERT_EQUAL(M.load(st, json_object_get(d, "f"), json_object_get(d, "s")), 0);
+	return st;
+}
+
+static void merge_doc(void *dst, const json_t *d, const an_cfg_t *c)
+{
+	void *st = load_doc(d, c);
+	CU_ASSERT_EQUAL(M.merge(dst, st), 0);
+	free_state(st);
+}
+
+/*
+ * The message list whole, forwards and backwards, and in three slices
+ * merged as a b c, c b a, b c a from states and from documents
+ * (load(emit + save)), and grouped (a b) c, a (b c), (c a) b through
+ * documents: every document identical to the whole's, which comes back.
+ */
+static json_t *check_order_free(const an_cfg_t *c)
+{
+	size_t cut[4] = { 0, NMSGS / 3, NMSGS / 3 + NMSGS / 4, NMSGS };
+	void *whole = new_state(c), *rev = new_state(c);
+	FEED(whole, 0, NMSGS, 0);
+	FEED(rev, 0, NMSGS, 1);
+	json_t *want = doc_of(whole), *d = doc_of(rev);
+	CU_ASSERT(same(want, d));
+	json_decref(d);
+	free_state(rev);
+
+	void *p[3];
+	json_t *pd[3];
+	for (int i = 0; i < 3; i++) {
+		p[i] = new_state(c);
+		FEED(p[i], cut[i], cut[i + 1], i == 1);
+		pd[i] = doc_of(p[i]);
+	}
+	static const int order[][3] = { { 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 } };
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+		void *acc = new_state(c);
+		for (int i = 0; i < 3; i++)
+			CU_ASSERT_EQUAL(M.merge(acc, p[order[o][i]]), 0);
+		d = doc_of(acc);
+		CU_ASSERT(same(want, d));
+		json_decref(d);
+		free_state(acc);
+		acc = load_doc(pd[order[o][0]], c);
+		merge_doc(acc, pd[order[o][1]], c);
+		merge_doc(acc, pd[order[o][2]], c);
+		d = doc_of(acc);
+		CU_ASSERT(same(want, d));
+		json_decref(d);
+		free_state(acc);
+	}
+	static const int grp[][3] = { { 0, 1, 2 }, { 1, 2, 0 }, { 2, 0, 1 } };
+	for (size_t g = 0; g < sizeof(grp) / sizeof(grp[0]); g++) {
+		void *ab = load_doc(pd[grp[g][0]], c);
+		merge_doc(ab, pd[grp[g][1]], c);
+		json_t *abd = doc_of(ab);
+		void *acc;
+		if (g == 1) {
+			acc = load_doc(pd[grp[g][2]], c);
+			merge_doc(acc, abd, c);
+		} else {
+			acc = load_doc(abd, c);
+			merge_doc(acc, pd[grp[g][2]], c);
+		}
+		d = doc_of(acc);
+		CU_ASSERT(same(want, d));
+		json_decref(d);
+		json_decref(abd);
+		free_state(acc);
+		free_state(ab);
+	}
+	void *rt = load_doc(want, c);
+	d = doc_of(rt);
+	CU_ASSERT(same(want, d));
+	json_decref(d);
+	free_state(rt);
+	for (int i = 0; i < 3; i++) {
+		json_decref(pd[i]);
+		free_state(p[i]);
+	}
+	free_state(whole);
+	return want;
+}
+
+/* Map @p key cut in the figures @p f to topk keys + "other"; the sketch
+ * @p sk holds the full map, equal to @p full (the totals-scope figures). */
+static void check_cut_and_full(const json_t *f, const json_t *sk, const char *key,
+			       unsigned topk, const json_t *full)
+{
+	CU_ASSERT_EQUAL(json_object_size(json_object_get(f, key)), topk + 1);
+	json_t *m;
+	CU_ASSERT_EQUAL(an_map_load(sk, key, &m), 0);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT(json_equal(m, full));
+	/* top keys exact, "other" the rest */
+	uint64_t tot = 0, top = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(m, k, v)
+		tot += (uint64_t)json_integer_value(v);
+	json_object_foreach((json_t *)(uintptr_t)json_object_get(f, key), k, v) {
+		if (strcmp(k, "other") == 0)
+			continue;
+		CU_ASSERT(json_equal(v, json_object_get(m, k)));
+		top += (uint64_t)json_integer_value(v);
+	}
+	CU_ASSERT_EQUAL((uint64_t)json_integer_value(json_object_get(json_object_get(f, key),
+								      "other")), tot - top);
+	json_decref(m);
+}
+
+static void test_order_free(void)
+{
+	set_cfg();
+	make_msgs();
+	an_cfg_t c = cfg_total;
+	json_t *want = check_order_free(&c);
+	CU_ASSERT_EQUAL(json_object_size(json_object_get(want, "s")), 0);
+	json_t *tf = json_incref(json_object_get(want, "f"));
+	json_decref(want);
+
+	c = cfg_iv;
+	c.map_topk_interval = 3;
+	want = check_order_free(&c);
+	const json_t *f = json_object_get(want, "f"), *sk = json_object_get(want, "s");
+	CU_ASSERT_EQUAL(json_object_size(sk), 3);
+	static const char *const key[3] = { "qtype", "rcode", "opcode" };
+	for (int i = 0; i < 3; i++)
+		check_cut_and_full(f, sk, key[i], 3, json_object_get(tf, key[i]));
+	json_decref(want);
+
+	/* a map with no more keys than the cut is not saved */
+	c.map_topk_interval = 9;
+	void *st = new_state(&c);
+	feed_range(st, 0, nmsgs, 0);
+	want = doc_of(st);
+	sk = json_object_get(want, "s");
+	CU_ASSERT_PTR_NOT_NULL(json_object_get(sk, "qtype"));
+	CU_ASSERT_PTR_NULL(json_object_get(sk, "opcode"));
+	json_decref(want);
+	free_state(st);
+	json_decref(tf);
+}
+
+static void test_load_sketch(void)
+{
+	set_cfg();
+	json_t *f = json_loads("{\"qtype\":{\"A\":5,\"other\":3}}", 0, NULL);
+	json_t *sk = json_loads("{\"qtype\":\"AAAA\"}", 0, NULL);
+	void *st = new_state(&cfg_iv);
+	CU_ASSERT_EQUAL(M.load(st, f, sk), DW_EFORMAT);
+	free_state(st);
+	json_decref(sk);
+	/* the full map wins over the figures; its keys are checked the same */
+	an_kv_t kv[] = { { "A", 5 }, { "NS", 2 }, { "TYPE65534", 1 } };
+	sk = json_pack("{s:o}", "qtype", an_map_pack(kv, 3));
+	st = new_state(&cfg_iv);
+	CU_ASSERT_EQUAL(M.load(st, f, sk), 0);
+	json_t *g = emit(st);
+	char *s = json_dumps(json_object_get(g, "qtype"), JSON_COMPACT);
+	CU_ASSERT_STRING_EQUAL(s, "{\"A\":5,\"NS\":2,\"TYPE65534\":1}");
+	free(s);
+	json_decref(g);
+	free_state(st);
+	json_decref(sk);
+	an_kv_t bad[] = { { "BOGUS", 1 } };
+	sk = json_pack("{s:o}", "rcode", an_map_pack(bad, 1));
+	st = new_state(&cfg_iv);
+	CU_ASSERT_EQUAL(M.load(st, f, sk), DW_EFORMAT);
+	free_state(st);
+	json_decref(sk);
+	json_decref(f);
+}
+
 static CU_TestInfo tests[] = {
 	{ "counts", test_counts },
 	{ "interval_cut", test_interval_cut },
@@ -284,6 +530,8 @@ static CU_TestInfo tests[] = {
 	{ "load_numeric", test_load_numeric },
 	{ "merge", test_merge },
 	{ "load_bad", test_load_bad },
+	{ "order_free", test_order_free },
+	{ "load_sketch", test_load_sketch },
 	CU_TEST_INFO_NULL,
 };
 

@@ -21,6 +21,7 @@ static void set_cfg(void)
 	cfg_total.interval_s = 60;
 	cfg_total.map_topk_interval = 20;
 	cfg_total.tld_other_cap = 1000;
+	cfg_total.tld_other_cap_interval = 1000;
 	cfg_total.scope = AN_SCOPE_TOTAL;
 	cfg_iv = cfg_total;
 	cfg_iv.scope = AN_SCOPE_INTERVAL;

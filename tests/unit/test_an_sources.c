@@ -25,6 +25,7 @@ static void cfg_set(an_cfg_t *c, an_scope_t scope)
 	c->hll_p_interval = 12;
 	c->map_topk_interval = 20;
 	c->tld_other_cap = 1000;
+	c->tld_other_cap_interval = 100;
 	c->scope = scope;
 }
 
