@@ -157,8 +157,14 @@ check: deps
 	$(MAKE) asan
 	@echo "make check: all passed"
 
+# The main job on the bundled captures: counts per file, then the analysis
+# document and its RSSAC002 files under build/demo/.
 demo: rootlens
-	./rootlens decode --stats datasets/*.pcap*
+	./rootlens decode --stats datasets/*.pcap* | sed -n '/^file  *(total)/,$$p'
+	@mkdir -p $(BUILD)/demo
+	./rootlens analyze -q -o $(BUILD)/demo/stats.json datasets/*.pcap*
+	./rootlens export rssac002 -q --service x.root-servers.net $(BUILD)/demo/stats.json $(BUILD)/demo/rssac002
+	@echo "demo: analysis in $(BUILD)/demo/stats.json, RSSAC002 files in $(BUILD)/demo/rssac002/"
 
 bench: rootlens
 	@scripts/install-deps.sh --bench

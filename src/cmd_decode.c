@@ -88,13 +88,13 @@ static void print_msg(const nl_dns_t *pkt, const dw_msg_t *m, void *user)
 
 static void kv(FILE *out, const char *k, uint64_t v)
 {
-	fprintf(out, "%-28s %" PRIu64 "\n", k, v);
+	fprintf(out, "%-36s %" PRIu64 "\n", k, v);
 }
 
 static void print_stats(FILE *out, const char *what, const rl_feed_stats_t *s)
 {
 	char key[64];
-	fprintf(out, "file                         %s\n", what);
+	fprintf(out, "%-36s %s\n", "file", what);
 	kv(out, "packets", s->packets);
 	kv(out, "dns_messages", rl_feed_stats_messages(s));
 	kv(out, "dns_udp_ipv4", s->messages[0][0]);
@@ -231,7 +231,7 @@ int cmd_decode(int argc, char **argv)
 		if (o.stats) {
 			print_stats(stdout, argv[i], &st);
 			if (rc < 0)
-				fprintf(stdout, "%-28s %s\n", "error", err);
+				fprintf(stdout, "%-36s %s\n", "error", err);
 			fputc('\n', stdout);
 		}
 		rl_feed_stats_add(&total, &st);
