@@ -12,6 +12,17 @@
  * capture mostly stay together, so TCP streams crossing a rotation are
  * still reassembled.
  *
+ * A run may begin or end inside a file: when there are fewer large files
+ * than workers, a classic pcap file (plain or multi-member gzip) of at
+ * least SPLIT_MIN_BYTES is cut where a record (gzip: a member) starts,
+ * found in its manifest (doc/manifest.md) or by cf_split_find(). The
+ * result is the one a single worker gives: the worker of a part that
+ * starts inside a file first replays the last --split-warmup seconds
+ * before its start (rl_feed_warmup: decoded, nothing counted), so that its
+ * TCP and fragment reassembly holds what a single reader would hold there;
+ * a message belongs to the part whose packet completed it; and only the
+ * file's last part ends with rl_feed_finish(). See split_plan().
+ *
  * A further thread computes the inputs' SHA-256 while the workers read:
  * hashing a file costs about a third of inflating it.
  */
@@ -51,7 +62,11 @@ static const char analyze_help[] =
 	"      --prefix4 L    top_prefixes: IPv4 prefix length (24)\n"
 	"      --prefix6 L    top_prefixes: IPv6 prefix length (48)\n"
 	"      --top K        entries in the whole-run top lists (20)\n"
-	"  -j, --jobs N       files analysed in parallel (default: online CPUs)\n"
+	"  -j, --jobs N       workers (default: online CPUs); a large classic pcap\n"
+	"                     file (plain or multi-member gzip) is cut into parts\n"
+	"                     when whole files cannot keep them busy; same result\n"
+	"      --split-warmup S  seconds replayed before a cut, for TCP and fragment\n"
+	"                     reassembly (default: the TCP timeout + 10 = 130)\n"
 	"  -o, --output FILE  write FILE (through FILE.tmp) instead of stdout\n"
 	"  -c, --compact      one-line JSON instead of indented\n"
 	"  -q, --quiet        no progress on stderr\n"
@@ -64,15 +79,27 @@ static const char analyze_help[] =
 typedef struct file_job {
 	const char *path;
 	uint64_t size;    /* from stat(), 0 when unknown (stdin) */
-	int rc;           /* rl_feed_file() result */
-	char err[512];
 	json_t *entry;    /* "inputs" entry, from the hash thread */
 	char herr[512];
+	cf_reader_t *proto; /* open (one packet read) when the file may be cut */
+	in_member_t *members; /* from its manifest, or NULL */
+	size_t nmembers;
+	int split_tried;
 } file_job_t;
+
+/* What one worker reads of one file: [start, end) raw offsets. */
+typedef struct part {
+	file_job_t *file;
+	uint64_t start, end;  /* end UINT64_MAX: to the end of the file */
+	uint64_t wstart;      /* warm-up from here to start; == start: none */
+	int last;             /* the file's last part: rl_feed_finish() may follow */
+	int rc;               /* rl_feed_range() result */
+	char err[512];
+} part_t;
 
 typedef struct worker {
 	pthread_t tid;
-	file_job_t *files;
+	part_t *files;        /* a contiguous run of parts */
 	size_t nfiles;
 	const an_cfg_t *acfg;
 	const nl_config_t *ncfg;
@@ -171,11 +198,22 @@ static void *worker_run(void *arg)
 		goto out;
 	rl_feed_set_tick(feed, on_tick, w);
 	for (size_t i = 0; i < w->nfiles; i++) {
-		file_job_t *f = &w->files[i];
+		part_t *f = &w->files[i];
+		const cf_reader_t *proto = f->start ? f->file->proto : NULL;
 		w->file_start = 1;
-		f->rc = rl_feed_file(feed, f->path, on_msg, w, &st, f->err, sizeof(f->err));
-		/* TCP data still held at the end belongs to the last file. */
-		if (i == w->nfiles - 1)
+		if (f->wstart < f->start) {
+			/* Damage in the warm-up is the previous part's to report;
+			 * a warm-up cut short only makes this part less exact. */
+			char werr[512];
+			(void)rl_feed_warmup(feed, f->file->path, f->wstart ? proto : NULL,
+					     f->wstart, f->start, NULL, werr, sizeof(werr));
+		}
+		f->rc = rl_feed_range(feed, f->file->path, proto, f->start, f->end, on_msg, w,
+				      &st, f->err, sizeof(f->err));
+		/* TCP data still held at the end belongs to the last file, and
+		 * only at its end: a part followed by another part of the same
+		 * file leaves it to the worker of that one. */
+		if (i == w->nfiles - 1 && f->last)
 			rl_feed_finish(feed, on_msg, w, &st);
 		if (w->e)
 			an_engine_add_feed(w->e, &st);
@@ -222,25 +260,286 @@ static int cmp_path(const void *a, const void *b)
  * Contiguous runs of about total/N bytes each, at least one file each:
  * worker w takes files while it is short of its share of what is left.
  */
-static size_t partition(file_job_t *files, size_t n, worker_t *w, size_t nw)
+static size_t partition(part_t *files, size_t n, worker_t *w, size_t nw)
 {
 	uint64_t left = 0;
 	size_t idx = 0;
 
 	for (size_t i = 0; i < n; i++)
-		left += files[i].size;
+		left += files[i].file->size;
 	for (size_t k = 0; k < nw; k++) {
 		uint64_t want = left / (nw - k), got = 0;
 		size_t after = nw - k - 1; /* workers still to feed */
 		w[k].files = files + idx;
 		do {
-			got += files[idx++].size;
+			got += files[idx++].file->size;
 		} while (idx < n - after &&
-			 (k == nw - 1 || got + files[idx].size / 2 <= want));
+			 (k == nw - 1 || got + files[idx].file->size / 2 <= want));
 		w[k].nfiles = (size_t)(files + idx - w[k].files);
 		left -= got;
 	}
 	return nw;
+}
+
+/* ---- cutting large files into parts ------------------------------------ */
+
+/* Files from this size on are cut when there are workers to spare. */
+#define SPLIT_MIN_DEFAULT (64ull << 20)
+
+static uint64_t split_min_bytes(void)
+{
+	/* For tests: small captures cut too. */
+	const char *e = getenv("ROOTLENS_SPLIT_MIN_BYTES");
+	if (e && *e >= '0' && *e <= '9') {
+		char *end;
+		unsigned long long v = strtoull(e, &end, 10);
+		if (*end == '\0')
+			return v;
+	}
+	return SPLIT_MIN_DEFAULT;
+}
+
+/* Why a file that wanted cutting was not cut. */
+enum { NOCUT_NONE, NOCUT_FORMAT, NOCUT_POINTS, NOCUT_WARMUP };
+
+/* Open @p f for cutting: the header reader, one packet read (its time
+ * bounds the record check), the manifest's members. 0, or -1: not cut. */
+static int split_open(file_job_t *f)
+{
+	char err[512];
+	cf_pkt_t p;
+
+	if (cf_reader_open(&f->proto, f->path, err, sizeof(err)) < 0)
+		return -1; /* the worker reading it reports why */
+	if (!cf_reader_splittable(f->proto) || cf_reader_next(f->proto, &p) <= 0) {
+		cf_reader_close(f->proto);
+		f->proto = NULL;
+		return -1;
+	}
+	int n = in_manifest_members(f->path, &f->members);
+	f->nmembers = n > 0 ? (size_t)n : 0;
+	return 0;
+}
+
+/* A verified split point of @p f near local offset @p x: the manifest's
+ * nearest member, else the first one found in [x, x + window). */
+static int split_near(file_job_t *f, uint64_t x, uint64_t window, cf_split_t *sp)
+{
+	char err[512];
+	if (f->nmembers) {
+		uint64_t best = 0, bd = UINT64_MAX;
+		for (size_t i = 0; i < f->nmembers; i++) {
+			uint64_t o = f->members[i].offset, d = o > x ? o - x : x - o;
+			if (o > 0 && o < f->size && d < bd) {
+				bd = d;
+				best = o;
+			}
+		}
+		/* A manifest is a hint: the member must really start a record. */
+		if (bd != UINT64_MAX &&
+		    cf_split_find(f->proto, best, best + 1, sp, err, sizeof(err)) == 1)
+			return 1;
+	}
+	return cf_split_find(f->proto, x, x + window, sp, err, sizeof(err)) == 1;
+}
+
+/*
+ * Where the warm-up before the cut @p cut starts: the last split point
+ * whose first record is at least @p warm_s seconds older than the cut's
+ * (the manifest's member times, else a backward search: steps growing
+ * fourfold, then bisection to within 1 MiB). 0 means the file start.
+ */
+static uint64_t warm_start(file_job_t *f, const cf_split_t *cut, unsigned warm_s)
+{
+	int64_t target = cut->ts_sec - (int64_t)warm_s;
+	uint64_t S = cut->offset, lo = 0, hi = S, step = 1u << 20;
+	cf_split_t sp;
+	char err[512];
+
+	if (warm_s == 0)
+		return S;
+	for (size_t i = f->nmembers; i-- > 0;) {
+		const in_member_t *m = &f->members[i];
+		if (m->offset >= S || !m->have_time || m->first_sec > target)
+			continue;
+		if (m->offset == 0)
+			return 0;
+		if (cf_split_find(f->proto, m->offset, m->offset + 1, &sp, err, sizeof(err)) == 1 &&
+		    sp.ts_sec <= target)
+			return m->offset;
+		break; /* the manifest is wrong here: search */
+	}
+	for (;;) {
+		if (step >= S)
+			break; /* lo = 0: from the file start */
+		uint64_t probe = S - step;
+		if (cf_split_find(f->proto, probe, hi, &sp, err, sizeof(err)) == 1 &&
+		    sp.ts_sec <= target) {
+			lo = sp.offset;
+			break;
+		}
+		hi = probe;
+		step *= 4;
+	}
+	while (hi > lo && hi - lo > (1u << 20)) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (cf_split_find(f->proto, mid, hi, &sp, err, sizeof(err)) == 1 &&
+		    sp.ts_sec <= target)
+			lo = sp.offset;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+typedef struct cut {
+	uint64_t g;       /* offset in the concatenation of all files */
+	uint64_t wstart;  /* inside a file: its warm-up start (local) */
+} cut_t;
+
+/*
+ * The parts and the workers' runs of them. Without a file to cut, one
+ * part per file and partition() as before. Else N - 1 cut points at
+ * about k/N of all bytes, each at the nearest file boundary or split
+ * point; a cut whose warm-up would reach back to the file start is
+ * dropped (the worker after it would read everything before it anyway,
+ * for no gain). Returns the parts (*nparts) with w[0..*nw) assigned, or
+ * NULL when out of memory.
+ */
+static part_t *split_plan(file_job_t *files, size_t nfiles, unsigned jobs, unsigned warm_s,
+			  int quiet, worker_t *w, size_t *nw, size_t *nparts)
+{
+	uint64_t min = split_min_bytes(), total = 0;
+	size_t ninside = 0, ncuts = 0, np = 0, nspans = 1;
+	part_t *parts = NULL;
+	cut_t *cuts = NULL;
+	size_t *span = NULL;
+	int *why = NULL;
+
+	for (size_t i = 0; i < nfiles; i++)
+		total += files[i].size;
+	if (!(parts = calloc(nfiles + jobs, sizeof(*parts))) ||
+	    !(cuts = calloc(jobs, sizeof(*cuts))) || !(span = calloc(jobs + 1, sizeof(*span))) ||
+	    !(why = calloc(nfiles, sizeof(*why))))
+		goto oom;
+
+	/* The cut points, increasing. */
+	uint64_t F = 0;
+	size_t fi = 0;
+	for (unsigned k = 1; k < jobs; k++) {
+		uint64_t T = (uint64_t)((unsigned __int128)total * k / jobs);
+		while (fi < nfiles && F + files[fi].size <= T)
+			F += files[fi++].size;
+		if (fi >= nfiles)
+			break;
+		file_job_t *f = &files[fi];
+		uint64_t end = F + f->size, best = T - F < end - T ? F : end, wst = 0;
+		int inside = 0;
+		if (f->size >= min && !f->split_tried && strcmp(f->path, "-")) {
+			f->split_tried = 1;
+			if (split_open(f) < 0)
+				why[fi] = NOCUT_FORMAT;
+		}
+		if (f->proto) {
+			cf_split_t sp;
+			uint64_t window = total / jobs / 2 + 1;
+			if (!(split_near(f, T - F, window, &sp) && sp.offset < f->size)) {
+				if (why[fi] == NOCUT_NONE)
+					why[fi] = NOCUT_POINTS;
+			} else {
+				uint64_t g = F + sp.offset, d = g > T ? g - T : T - g;
+				uint64_t bd = best > T ? best - T : T - best;
+				if (d < bd) {
+					uint64_t ws = warm_start(f, &sp, warm_s);
+					if (ws == 0) {
+						if (why[fi] >= 0)
+							why[fi] = NOCUT_WARMUP;
+					} else {
+						best = g;
+						wst = ws;
+						inside = 1;
+					}
+				}
+			}
+		}
+		if (inside) {
+			why[fi] = -1; /* cut at least once */
+			ninside++;
+		}
+		if (best == 0 || best >= total || (ncuts && best <= cuts[ncuts - 1].g))
+			continue;
+		cuts[ncuts++] = (cut_t){ best, inside ? wst : 0 };
+	}
+	for (size_t i = 0; i < nfiles && !quiet; i++) {
+		if (why[i] == NOCUT_FORMAT)
+			cli_err(CMD, "note: %s is read by one worker: only classic pcap files "
+				"are cut (not pcapng, not stdin)", files[i].path);
+		else if (why[i] == NOCUT_POINTS)
+			cli_err(CMD, "note: %s is read by one worker: no place to cut it found "
+				"(%s)", files[i].path,
+				strcmp(cf_reader_compression(files[i].proto), "gzip") ? "no record boundary"
+				: "a gzip file is cut only where a member starts; this one has "
+				  "a single member, or none near the cut points");
+		else if (why[i] == NOCUT_WARMUP)
+			cli_err(CMD, "note: %s is read by one worker: it spans less than the "
+				"%u s warm-up a cut needs (--split-warmup)", files[i].path, warm_s);
+	}
+
+	if (ninside == 0) {
+		/* Nothing to cut: whole files, in runs as always. */
+		for (size_t i = 0; i < nfiles; i++)
+			parts[i] = (part_t){ .file = &files[i], .end = UINT64_MAX, .last = 1 };
+		*nparts = nfiles;
+		*nw = jobs < nfiles ? jobs : nfiles;
+		partition(parts, nfiles, w, *nw);
+		goto done;
+	}
+
+	/* Parts: walk the files, starting a new span at each cut. */
+	F = 0;
+	size_t ci = 0;
+	for (size_t i = 0; i < nfiles; i++) {
+		uint64_t local = 0, wst = 0;
+		while (ci < ncuts && cuts[ci].g < F + files[i].size) {
+			uint64_t c = cuts[ci].g - F;
+			if (c > local) {
+				parts[np++] = (part_t){ .file = &files[i], .start = local, .end = c,
+							.wstart = local ? wst : 0 };
+				local = c;
+				wst = cuts[ci].wstart;
+			}
+			span[nspans++] = np;
+			ci++;
+		}
+		parts[np++] = (part_t){ .file = &files[i], .start = local, .end = UINT64_MAX,
+					.wstart = local ? wst : 0, .last = 1 };
+		F += files[i].size;
+	}
+	span[nspans] = np;
+	for (size_t k = 0; k < nspans; k++) {
+		w[k].files = parts + span[k];
+		w[k].nfiles = span[k + 1] - span[k];
+	}
+	*nw = nspans;
+	*nparts = np;
+done:
+	if (parts && getenv("ROOTLENS_SPLIT_DEBUG")) /* test hook: the plan */
+		for (size_t k = 0; k < *nw; k++)
+			for (size_t i = 0; i < w[k].nfiles; i++) {
+				const part_t *q = &w[k].files[i];
+				fprintf(stderr, "split: worker %zu %s [%llu,%lld) warm-up %llu\n", k,
+					q->file->path, (unsigned long long)q->start,
+					q->end == UINT64_MAX ? -1LL : (long long)q->end,
+					(unsigned long long)(q->start - q->wstart));
+			}
+	free(cuts);
+	free(span);
+	free(why);
+	return parts;
+oom:
+	free(parts);
+	parts = NULL;
+	goto done;
 }
 
 /* The labels of the run: per key, the command line, else the manifests'
@@ -290,9 +589,9 @@ fail:
 	return NULL;
 }
 
-/* schema, generator, inputs (of @p files), labels, then the engine's
- * body, in order. */
-static json_t *make_doc(const file_job_t *files, size_t nfiles, json_t *body,
+/* schema, generator, inputs (the files whose first part is among @p
+ * parts), labels, then the engine's body, in order. */
+static json_t *make_doc(const part_t *files, size_t nfiles, json_t *body,
 			const json_t *labels)
 {
 	json_t *doc = json_object(), *inputs = json_array(), *v;
@@ -301,7 +600,8 @@ static json_t *make_doc(const file_job_t *files, size_t nfiles, json_t *body,
 	if (!doc || !inputs)
 		goto fail;
 	for (size_t i = 0; i < nfiles; i++)
-		if (files[i].entry && json_array_append(inputs, files[i].entry) < 0)
+		if (files[i].start == 0 && files[i].file->entry &&
+		    json_array_append(inputs, files[i].file->entry) < 0)
 			goto fail;
 	if (json_object_set_new(doc, "schema", json_string(AN_SCHEMA)) < 0 ||
 	    json_object_set_new(doc, "generator", json_string("rootlens " RL_VERSION)) < 0)
@@ -348,7 +648,7 @@ static void wait_progress(worker_t *w, size_t nw, unsigned files, uint64_t total
 
 int cmd_analyze(int argc, char **argv)
 {
-	enum { O_SERVER = 256, O_INSTANCE, O_PHASE, O_PREFIX4, O_PREFIX6, O_TOP };
+	enum { O_SERVER = 256, O_INSTANCE, O_PHASE, O_PREFIX4, O_PREFIX6, O_TOP, O_WARMUP };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "server", required_argument, NULL, O_SERVER },
@@ -359,6 +659,7 @@ int cmd_analyze(int argc, char **argv)
 		{ "prefix6", required_argument, NULL, O_PREFIX6 },
 		{ "top", required_argument, NULL, O_TOP },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "split-warmup", required_argument, NULL, O_WARMUP },
 		{ "output", required_argument, NULL, 'o' },
 		{ "compact", no_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -368,7 +669,8 @@ int cmd_analyze(int argc, char **argv)
 	an_cfg_t acfg;
 	nl_config_t ncfg;
 	const char *labels_cli[3] = { NULL, NULL, NULL }, *out_path = NULL;
-	unsigned jobs = 0;
+	unsigned jobs = 0, warm_s = 0;
+	int warm_set = 0;
 	int c, compact = 0, quiet = 0, damaged = 0, status = RL_EXIT_OK;
 
 	an_cfg_default(&acfg);
@@ -408,6 +710,11 @@ int cmd_analyze(int argc, char **argv)
 			if (parse_uint(optarg, 1, MAX_JOBS, &jobs) < 0)
 				return cli_usage_error(CMD, "bad -j '%s' (1..%d)", optarg, MAX_JOBS);
 			break;
+		case O_WARMUP:
+			if (parse_uint(optarg, 0, 86400, &warm_s) < 0)
+				return cli_usage_error(CMD, "bad --split-warmup '%s' (0..86400 s)", optarg);
+			warm_set = 1;
+			break;
 		case 'o': out_path = optarg; break;
 		case 'c': compact = 1; break;
 		case 'q': quiet = 1; break;
@@ -417,6 +724,9 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error(CMD, "no input files");
+	if (!warm_set)
+		warm_s = (ncfg.tcp_timeout_s > ncfg.frag_timeout_s ? ncfg.tcp_timeout_s
+								    : ncfg.frag_timeout_s) + 10;
 	if (jobs == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (unsigned)n;
@@ -425,6 +735,8 @@ int cmd_analyze(int argc, char **argv)
 	size_t nfiles = (size_t)(argc - optind), nw = 0;
 	uint64_t total_bytes = 0;
 	file_job_t *files = calloc(nfiles, sizeof(*files));
+	part_t *work = NULL;
+	size_t nwork = 0;
 	worker_t *w = NULL;
 	hasher_t h = { .nfiles = nfiles };
 	json_t *labels = NULL, *doc = NULL, **docs = NULL;
@@ -442,12 +754,12 @@ int cmd_analyze(int argc, char **argv)
 		total_bytes += files[i].size;
 	}
 	qsort(files, nfiles, sizeof(*files), cmp_path);
-	nw = jobs < nfiles ? jobs : nfiles;
-	if (!(w = calloc(nw, sizeof(*w))))
+	if (!(w = calloc(jobs, sizeof(*w))))
 		goto oom;
 	if (!(labels = run_labels(files, nfiles, labels_cli, &damaged)))
 		goto oom;
-	partition(files, nfiles, w, nw);
+	if (!(work = split_plan(files, nfiles, jobs, warm_s, quiet, w, &nw, &nwork)))
+		goto oom;
 
 	h.files = files;
 	if (pthread_create(&h.tid, NULL, hasher_run, &h) != 0) {
@@ -465,15 +777,18 @@ int cmd_analyze(int argc, char **argv)
 			goto out;
 		}
 	}
-	wait_progress(w, nw, (unsigned)nfiles, total_bytes, quiet);
+	wait_progress(w, nw, (unsigned)nwork, total_bytes, quiet);
 	pthread_join(h.tid, NULL);
 	hashing = 0;
 
-	for (size_t i = 0; i < nfiles; i++) {
-		if (files[i].rc < 0) {
-			cli_err(CMD, "%s", files[i].err);
+	for (size_t i = 0; i < nwork; i++) {
+		if (work[i].rc < 0) {
+			cli_err(CMD, "%s", work[i].err);
 			damaged = 1;
-		} else if (!files[i].entry) {
+		}
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		if (!files[i].entry) {
 			cli_err(CMD, "%s", files[i].herr);
 			damaged = 1;
 		}
@@ -515,8 +830,12 @@ oom:
 out:
 	if (hashing)
 		pthread_join(h.tid, NULL);
-	for (size_t i = 0; files && i < nfiles; i++)
+	for (size_t i = 0; files && i < nfiles; i++) {
 		json_decref(files[i].entry);
+		cf_reader_close(files[i].proto);
+		free(files[i].members);
+	}
+	free(work);
 	for (size_t k = 0; w && k < nw; k++)
 		json_decref(w[k].parts);
 	for (size_t i = 0; i < ndocs; i++)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "inputs.h"
+#include "rootlens/common.h"
 
 #define HASH_BUF (1 << 20) /* big reads: hashing runs near memory speed */
 
@@ -123,6 +124,67 @@ int in_manifest_labels(const char *path, json_t *labels, char *err, size_t errle
 	json_decref(m);
 	free(mpath);
 	return 1;
+}
+
+/* "2010-05-05T00:00:00.123456Z" (fraction dropped) into seconds. */
+static int parse_first_packet(const char *s, int64_t *sec)
+{
+	char buf[64];
+	size_t n = strcspn(s, ".");
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (s[n] == '.') {
+		const char *z = s + n + 1 + strspn(s + n + 1, "0123456789");
+		if (strlen(z) + n + 1 > sizeof(buf))
+			return -1;
+		strcat(buf, z);
+	}
+	return rl_time_parse(buf, sec) < 0 ? -1 : 0;
+}
+
+int in_manifest_members(const char *path, in_member_t **out)
+{
+	json_error_t je;
+	json_t *m = NULL, *arr, *e;
+	size_t len = strlen(path) + sizeof(".json"), i, n = 0;
+	char *mpath;
+	in_member_t *v = NULL;
+
+	*out = NULL;
+	if (!strcmp(path, "-"))
+		return 0;
+	if (!(mpath = malloc(len)))
+		return -1;
+	snprintf(mpath, len, "%s.json", path);
+	m = json_load_file(mpath, 0, &je);
+	free(mpath);
+	arr = json_object_get(m, "members");
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		goto none;
+	if (!(v = calloc(json_array_size(arr), sizeof(*v)))) {
+		json_decref(m);
+		return -1;
+	}
+	json_array_foreach(arr, i, e) {
+		json_t *o = json_object_get(e, "offset");
+		const char *t = json_string_value(json_object_get(e, "first_packet"));
+		if (!json_is_integer(o) || json_integer_value(o) < 0)
+			goto none;
+		v[n].offset = (uint64_t)json_integer_value(o);
+		if (n && v[n].offset <= v[n - 1].offset)
+			goto none;
+		v[n].have_time = t && parse_first_packet(t, &v[n].first_sec) == 0;
+		n++;
+	}
+	json_decref(m);
+	*out = v;
+	return (int)n;
+none:
+	free(v);
+	json_decref(m);
+	return 0;
 }
 
 /* json_dumpf to stdout, or to FILE.tmp renamed to FILE once complete. */

@@ -29,6 +29,23 @@ json_t *in_file_entry(const char *path, char *err, size_t errlen);
  */
 int in_manifest_labels(const char *path, json_t *labels, char *err, size_t errlen);
 
+/** One gzip member listed in a capture manifest (doc/manifest.md). */
+typedef struct in_member {
+	uint64_t offset;     /**< compressed offset where the member starts */
+	int64_t first_sec;   /**< "first_packet", seconds; valid when have_time */
+	int have_time;
+} in_member_t;
+
+/**
+ * The "members" of the manifest @p path.json, in file order (offsets
+ * strictly increasing; an entry without a valid "offset" makes the whole
+ * list unusable). Only a hint: the caller verifies an offset before it
+ * cuts there. @return the number of members with *@p out allocated (free()
+ * it), 0 when there is no manifest or no usable "members" (*@p out NULL),
+ * -1 out of memory.
+ */
+int in_manifest_members(const char *path, in_member_t **out);
+
 /**
  * Write a stats document: indented (JSON_INDENT(1)) or @p compact, with a
  * final newline, to stdout or, when @p path is set, to PATH.tmp renamed to

@@ -92,4 +92,65 @@ int cf_reader_linktype(const cf_reader_t *r);
 /** Close and free (NULL is fine). */
 void cf_reader_close(cf_reader_t *r);
 
+/*
+ * Parts of one file, for reading one capture on several cores.
+ *
+ * A classic pcap file, plain or gzip, can be cut where a record starts; in
+ * a gzip file only where a member starts that also starts a record (as
+ * `rootlens capture` writes them, doc/manifest.md). A single-member gzip
+ * file has no such point; pcapng is never cut (its blocks need the section
+ * and interface state before them); nor is stdin.
+ */
+
+/** True when @p r (opened on a file) is one that can be cut: classic pcap, not stdin. */
+int cf_reader_splittable(const cf_reader_t *r);
+
+/**
+ * Open the part of @p path from raw (file) offset @p start to @p end.
+ * @p start is 0 (the file start: the file header is read as by
+ * cf_reader_open()) or a split point: a pcap record boundary of a plain
+ * file, or the start of a gzip member that starts with a record. The file
+ * header parameters (byte order, time resolution, snaplen, link type) and
+ * the compression are taken from @p proto, a reader opened on the same
+ * file with cf_reader_open() (only read, never changed; NULL when @p start
+ * is 0). Returns the records whose start lies in [@p start, @p end): plain
+ * input stops exactly at @p end (a record crossing it is DW_ETRUNCFILE:
+ * @p end was not a record boundary), gzip input at the first member
+ * boundary at or after @p end. UINT64_MAX: to the end of the file.
+ * cf_pkt_t.offset is the file offset for plain input; for a gzip part that
+ * does not start at 0 it counts from the uncompressed start of the member
+ * at @p start. cf_reader_raw_offset() stays a file offset, at most @p end.
+ * @return as cf_reader_open(); DW_EINVAL (no or unsuitable @p proto,
+ *         @p end < @p start), DW_EGZIP (no member starts at @p start).
+ */
+int cf_reader_open_range(cf_reader_t **r, const char *path, const cf_reader_t *proto,
+			 uint64_t start, uint64_t end, char *errbuf, size_t errlen);
+
+/** A place a file can be cut at. */
+typedef struct cf_split {
+	uint64_t offset; /**< raw file offset: record boundary / member start */
+	int64_t ts_sec;  /**< time of the first record there */
+} cf_split_t;
+
+/** Records checked in a row before a place is taken as a record boundary. */
+#define CF_SPLIT_CHAIN 8
+
+/**
+ * Find the first split point at a raw offset in [@p from, @p limit) of the
+ * file @p proto was opened on (after at least one cf_reader_next() on it,
+ * so that record times can be checked against the file's first packet).
+ * Plain: a place where CF_SPLIT_CHAIN records follow in a row (or fewer
+ * that end exactly at the end of the file), each with a plausible header:
+ * fraction below one second, caplen <= len <= 262144, caplen <= snaplen,
+ * time from a day before the first packet to a year after. gzip: a member
+ * header (1f 8b 08, reserved flags clear) whose data inflate cleanly and
+ * begin with such a chain of records. Reads a few MiB per call at most
+ * beyond what it skips; for gzip, scanning finds members only where
+ * members are: a single-member file has none.
+ * @return 1 found (*@p out set), 0 none in the range, or a negative code
+ *         (DW_EIO, DW_ENOMEM, DW_EINVAL for a reader that is not splittable).
+ */
+int cf_split_find(const cf_reader_t *proto, uint64_t from, uint64_t limit, cf_split_t *out,
+		  char *errbuf, size_t errlen);
+
 #endif

@@ -54,11 +54,41 @@ int rl_feed_new(rl_feed_t **f, const nl_config_t *cfg);
 int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
 		 rl_feed_stats_t *st, char *err, size_t errlen);
 
+/**
+ * Like rl_feed_file(), for the part of @p path from raw offset @p start to
+ * @p end (cf_reader_open_range(); @p proto is the reader opened on the
+ * whole file, NULL when @p start is 0). The part's counts go into @p st;
+ * st->bytes is the raw bytes of the part (end - start when read to its
+ * end), so the parts of a file add up to the file.
+ *
+ * Exactness across parts: a message belongs to the part whose packet
+ * completed it. The part before ends without rl_feed_finish() (the held
+ * TCP data are not released there); the feed that reads this part first
+ * replays the end of the previous one with rl_feed_warmup(), so that its
+ * reassembly tables hold what they would hold at @p start had it read the
+ * file from its beginning.
+ */
+int rl_feed_range(rl_feed_t *f, const char *path, const cf_reader_t *proto, uint64_t start,
+		  uint64_t end, rl_feed_msg_cb cb, void *user, rl_feed_stats_t *st,
+		  char *err, size_t errlen);
+
+/**
+ * Decode the part [@p start, @p end) of @p path only to fill the
+ * reassembly tables: messages it completes are dropped, nothing is
+ * counted (the decoder's counters move, but the stats of rl_feed_range()
+ * are differences taken across its own part). @p packets gets the packets
+ * read (may be NULL). @return 0 or a negative DW_E* code with @p err set.
+ */
+int rl_feed_warmup(rl_feed_t *f, const char *path, const cf_reader_t *proto, uint64_t start,
+		   uint64_t end, uint64_t *packets, char *err, size_t errlen);
+
 /** Progress hook, called from rl_feed_file(). */
 void rl_feed_set_tick(rl_feed_t *f, rl_feed_tick_cb tick, void *user);
 
 /**
- * End of all input: TCP messages held after holes that can no longer
+ * End of all input (call it only after the last part of the input; a part
+ * followed by another, read by another feed, must not be flushed or its
+ * held data would be delivered twice): TCP messages held after holes that can no longer
  * fill go to @p cb and are counted into @p st (the last file's stats),
  * with what is still pending in reassembly.
  */

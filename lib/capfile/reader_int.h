@@ -62,6 +62,13 @@ struct cf_reader {
 	int64_t last_sec;    /**< last timestamp seen, for SPBs (which have none) */
 	uint32_t last_nsec;
 
+	/* ranges (cf_reader_open_range) and split points (split.c) */
+	int is_stdin;
+	uint64_t range_start; /**< raw offset the reader started at (0: file start) */
+	uint64_t range_end;   /**< raw end, UINT64_MAX: the file's end */
+	int have_first;       /**< first_sec holds the first packet's time */
+	int64_t first_sec;
+
 	char errmsg[512];
 };
 

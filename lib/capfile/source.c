@@ -46,7 +46,10 @@ struct cf_src {
 	int err;          /* sticky error, returned by every later read */
 	int pending;      /* error found while output was still handed out */
 	size_t read_cap;  /* test hook: largest read(2) */
-	uint64_t raw_off; /* bytes read from the file */
+	uint64_t raw_off; /* bytes read from the file (from offset 0, also for a range) */
+	uint64_t end;     /* range end: plain reads stop here, gzip at the
+	                   * first member boundary at or after it; UINT64_MAX none */
+	int gzip_hint;    /* cf_src_open_range(): 1 gzip, 0 plain, -1 sniff */
 	uint8_t *in;      /* CF_SRC_INBUF bytes of file data */
 	uint8_t *next;    /* first unconsumed byte of in[] */
 	size_t avail;     /* unconsumed bytes at next */
@@ -129,6 +132,15 @@ static ssize_t sys_read(cf_src_t *s, uint8_t *dst, size_t n)
 {
 	if (s->read_cap && n > s->read_cap)
 		n = s->read_cap;
+	if (s->kind == KIND_PLAIN && s->gzip_hint != 1 && s->end != UINT64_MAX) {
+		/* A plain range stops exactly at its end (a record boundary). */
+		if (s->raw_off >= s->end) {
+			s->eof = 1;
+			return 0;
+		}
+		if (n > s->end - s->raw_off)
+			n = (size_t)(s->end - s->raw_off);
+	}
 	if (n > (size_t)SSIZE_MAX)
 		n = (size_t)SSIZE_MAX;
 	for (;;) {
@@ -288,6 +300,10 @@ static ssize_t gzip_read(cf_src_t *s, uint8_t *dst, size_t n)
 	for (;;) {
 		ssize_t rc;
 		if (!s->in_member) {
+			/* A range ends at a member boundary: the next member
+			 * starts at or after its end, and is the next part's. */
+			if (s->end != UINT64_MAX && zoff(s) >= s->end)
+				return 0;
 			if (s->avail == 0) {
 				if (s->eof)
 					return 0;
@@ -378,6 +394,12 @@ static int want_thread(void)
 
 int cf_src_open(cf_src_t **sp, const char *path, cf_inflater_t which, char *err, size_t errlen)
 {
+	return cf_src_open_range(sp, path, which, 0, UINT64_MAX, -1, err, errlen);
+}
+
+int cf_src_open_range(cf_src_t **sp, const char *path, cf_inflater_t which, uint64_t start,
+		      uint64_t end, int gzip, char *err, size_t errlen)
+{
 	cf_src_t *s = NULL;
 	int rc = 0;
 
@@ -391,6 +413,13 @@ int cf_src_open(cf_src_t **sp, const char *path, cf_inflater_t which, char *err,
 	s->fd = -1;
 	s->read_cap = test_read_cap;
 	s->next = s->in;
+	s->end = end;
+	s->gzip_hint = gzip;
+	if (start > 0 && (gzip < 0 || strcmp(path, "-") == 0)) {
+		rc = DW_EINVAL;
+		snprintf(err, errlen, "a range needs a file and its compression");
+		goto out;
+	}
 	if (strcmp(path, "-") == 0) {
 		s->fd = STDIN_FILENO;
 	} else {
@@ -402,7 +431,21 @@ int cf_src_open(cf_src_t **sp, const char *path, cf_inflater_t which, char *err,
 		}
 		s->own_fd = 1;
 		/* Tell the kernel to read ahead hard; ignored on pipes. */
-		(void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		(void)posix_fadvise(s->fd, (off_t)start, 0, POSIX_FADV_SEQUENTIAL);
+		if (start > 0) {
+			if (lseek(s->fd, (off_t)start, SEEK_SET) < 0) {
+				rc = DW_EIO;
+				snprintf(err, errlen, "cannot seek to offset %llu: %s",
+				         (unsigned long long)start, strerror(errno));
+				goto out;
+			}
+			s->raw_off = start;
+		}
+	}
+	if (gzip == 0) {
+		/* The caller knows: plain (a range of a plain file). */
+		s->kind = KIND_PLAIN;
+		goto out;
 	}
 
 	/* Sniff: two bytes decide gzip. A pipe may deliver one at a time. */
@@ -415,6 +458,12 @@ int cf_src_open(cf_src_t **sp, const char *path, cf_inflater_t which, char *err,
 		}
 	}
 	if (s->avail < 2 || s->in[0] != 0x1f || s->in[1] != 0x8b) {
+		if (gzip == 1) {
+			rc = DW_EGZIP;
+			snprintf(err, errlen, "no gzip member starts at compressed offset %llu",
+			         (unsigned long long)start);
+			goto out;
+		}
 		s->kind = KIND_PLAIN;
 		goto out;
 	}
@@ -449,7 +498,9 @@ int cf_src_open(cf_src_t **sp, const char *path, cf_inflater_t which, char *err,
 		}
 		s->z_ready = 1;
 	}
-	s->in_member = 1;
+	/* Not yet inside the member: gzip_read() starts it at the magic (and
+	 * first checks the range end, which may be this very offset). */
+	s->in_member = 0;
 	if (want_thread() && (rc = cf_pf_start(&s->pf, s)) < 0)
 		snprintf(err, errlen, "cannot start the inflate thread");
 out:
@@ -482,7 +533,9 @@ const char *cf_src_inflater(const cf_src_t *s)
 
 uint64_t cf_src_raw_offset(const cf_src_t *s)
 {
-	return s->pf ? cf_pf_raw_offset(s->pf) : s->raw_off;
+	uint64_t off = s->pf ? cf_pf_raw_offset(s->pf) : s->raw_off;
+	/* gzip reads ahead of a range's end into the next member */
+	return off > s->end ? s->end : off;
 }
 
 uint64_t cf_src_raw_offset_direct(const cf_src_t *s)

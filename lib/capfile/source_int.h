@@ -31,6 +31,18 @@ int cf_src_open(cf_src_t **s, const char *path, cf_inflater_t which,
                 char *err, size_t errlen);
 
 /**
+ * Open the part of @p path that starts at raw offset @p start (a gzip
+ * member start, or a pcap record boundary of a plain file; 0 is the file
+ * start) and ends at @p end: plain input stops exactly at @p end, gzip at
+ * the first member boundary at or after it (UINT64_MAX: the file's end).
+ * @p gzip: 1 gzip (checked: a member must start at @p start), 0 plain,
+ * -1 sniff (only with @p start 0). Raw offsets stay file offsets.
+ * @return as cf_src_open(); DW_EGZIP when no member starts at @p start.
+ */
+int cf_src_open_range(cf_src_t **s, const char *path, cf_inflater_t which, uint64_t start,
+		      uint64_t end, int gzip, char *err, size_t errlen);
+
+/**
  * Read (or inflate) up to @p n bytes into @p dst. Returns fewer bytes when
  * that is what one read(2) or one inflate call gave; a short count is no
  * sign of the end. Damage found after some output was produced is reported

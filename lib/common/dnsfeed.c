@@ -74,6 +74,50 @@ static void net_delta(nl_stats_t *d, const nl_stats_t *now, const nl_stats_t *be
 int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
 		 rl_feed_stats_t *st, char *err, size_t errlen)
 {
+	return rl_feed_range(f, path, NULL, 0, UINT64_MAX, cb, user, st, err, errlen);
+}
+
+/* Raw bytes of the part read so far. */
+static uint64_t part_bytes(const cf_reader_t *r, uint64_t start)
+{
+	uint64_t off = cf_reader_raw_offset(r);
+	return off > start ? off - start : 0;
+}
+
+static void drop_payload(const nl_dns_t *pkt, void *user)
+{
+	(void)pkt;
+	(void)user;
+}
+
+int rl_feed_warmup(rl_feed_t *f, const char *path, const cf_reader_t *proto, uint64_t start,
+		   uint64_t end, uint64_t *packets, char *err, size_t errlen)
+{
+	cf_reader_t *r = NULL;
+	cf_pkt_t p;
+	uint64_t n = 0;
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = cf_reader_open_range(&r, path, proto, start, end, err, errlen)) < 0)
+		return rc;
+	while ((rc = cf_reader_next(r, &p)) > 0) {
+		n++;
+		(void)nl_decode(f->dec, p.linktype, p.ts_sec, p.ts_nsec, p.data, p.caplen, p.len,
+				drop_payload, NULL);
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "%s", cf_reader_errmsg(r));
+	if (packets)
+		*packets = n;
+	cf_reader_close(r);
+	return rc < 0 ? rc : 0;
+}
+
+int rl_feed_range(rl_feed_t *f, const char *path, const cf_reader_t *proto, uint64_t start,
+		  uint64_t end, rl_feed_msg_cb cb, void *user, rl_feed_stats_t *st,
+		  char *err, size_t errlen)
+{
 	cf_reader_t *r = NULL;
 	cf_pkt_t p;
 	nl_stats_t before = *nl_decoder_stats(f->dec);
@@ -82,7 +126,7 @@ int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
 	memset(st, 0, sizeof(*st));
 	st->unsupported_linktype = -1;
 	err[0] = '\0';
-	if ((rc = cf_reader_open(&r, path, err, errlen)) < 0)
+	if ((rc = cf_reader_open_range(&r, path, proto, start, end, err, errlen)) < 0)
 		return rc;
 
 	f->cb = cb;
@@ -96,7 +140,7 @@ int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
 			st->unsupported_linktype = p.linktype;
 		}
 		if (f->tick && (st->packets % TICK_EVERY) == 0) {
-			st->bytes = cf_reader_raw_offset(r);
+			st->bytes = part_bytes(r, start);
 			net_delta(&st->net, nl_decoder_stats(f->dec), &before);
 			f->tick(st, f->tick_user);
 		}
@@ -110,7 +154,7 @@ int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
 			 (unsigned long long)st->packets);
 		rc = DW_ELINKTYPE;
 	}
-	st->bytes = cf_reader_raw_offset(r);
+	st->bytes = part_bytes(r, start);
 	net_delta(&st->net, nl_decoder_stats(f->dec), &before);
 	f->cb = NULL;
 	f->st = NULL;
