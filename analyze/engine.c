@@ -13,11 +13,18 @@
  * figures and sketch are appended to the series and its states are reset
  * in place (fini + init), so the allocation happens per interval, never
  * per message.
+ *
+ * Each message is counted once per metric where that is enough: metrics
+ * whose merge is exact (fold_into_total, metric.h: the counters) see it in
+ * their interval state only, which is merged into the whole-run state as
+ * the interval closes; the others see it in both scopes, through
+ * observe2() when they have one (one look-up or hash for both).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
+#include "tld_table.h"
 #include "rootlens/common.h"
 
 #define SET_ALIGN 64 /* a cache line: each metric's state starts on its own */
@@ -28,6 +35,14 @@ const char *const an_reasm_keys[] = {
 	"tcp_gaps", "tcp_overflow", "tcp_partial_at_end", NULL,
 };
 #define N_REASM 10
+
+/* One metric's share of a message (an_engine_observe): two(a, b) when
+ * set, else one(a) and, with b, one(b). */
+typedef struct obs_step {
+	void (*one)(void *st, const an_obs_t *o);
+	void (*two)(void *a, void *b, const an_obs_t *o);
+	void *a, *b;
+} obs_step_t;
 
 struct an_engine {
 	/* The states keep pointers to these: they live as long as the engine. */
@@ -48,6 +63,10 @@ struct an_engine {
 	uint64_t reasm[N_REASM];
 	int err;               /* first failure while closing an interval */
 	char tld[DW_NAME_STRMAX];
+	uint8_t lower[256];    /* plain_lower() of every byte */
+	/* per open interval slot, what each metric does with a message; valid
+	 * while that slot's set is whole (the state pointers never move) */
+	obs_step_t plan[2][AN_MAX_METRICS];
 };
 
 void an_cfg_default(an_cfg_t *cfg)
@@ -66,6 +85,24 @@ void an_cfg_default(an_cfg_t *cfg)
 	cfg->tld_other_cap = 1000;
 	cfg->tld_other_cap_interval = 100;
 	cfg->scope = AN_SCOPE_TOTAL;
+}
+
+/*
+ * Bytes a TLD label shows as themselves in presentation form (dw_name_tld:
+ * 0x21..0x7e but the RFC 1035 5.1 specials), lowercased; 0 for the bytes
+ * it escapes. Real TLDs never need an escape, so the engine lowercases
+ * and hashes those in one pass and leaves the rest to dw_name_tld.
+ */
+static uint8_t plain_lower(uint8_t ch)
+{
+	if (ch < 0x21 || ch > 0x7e)
+		return 0;
+	switch (ch) {
+	case '.': case '\\': case '"': case '(': case ')':
+	case ';': case '@': case '$':
+		return 0;
+	}
+	return ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch - 'A' + 'a') : ch;
 }
 
 /* ---- state sets ---------------------------------------------------------- */
@@ -162,6 +199,20 @@ int an_set_merge(an_set_t *dst, const an_set_t *src)
 	if (set_whole(dst) < 0 || set_whole(src) < 0)
 		return DW_ENOMEM;
 	for (size_t i = 0; i < dst->n; i++) {
+		int rc = an_metrics[i]->merge(dst->st[i], src->st[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int an_set_fold(an_set_t *dst, const an_set_t *src)
+{
+	if (set_whole(dst) < 0 || set_whole(src) < 0)
+		return DW_ENOMEM;
+	for (size_t i = 0; i < dst->n; i++) {
+		if (!an_metrics[i]->fold_into_total)
+			continue;
 		int rc = an_metrics[i]->merge(dst->st[i], src->st[i]);
 		if (rc < 0)
 			return rc;
@@ -286,6 +337,8 @@ int an_engine_new(an_engine_t **out, const an_cfg_t *cfg)
 	e->cfg_total.scope = AN_SCOPE_TOTAL;
 	e->cfg_interval = *cfg;
 	e->cfg_interval.scope = AN_SCOPE_INTERVAL;
+	for (unsigned c = 0; c < 256; c++)
+		e->lower[c] = plain_lower((uint8_t)c);
 	e->series = json_array();
 	e->sk_series = json_array();
 	if (!e->series || !e->sk_series) {
@@ -296,6 +349,23 @@ int an_engine_new(an_engine_t **out, const an_cfg_t *cfg)
 	    (rc = an_set_init(&e->iv[0], &e->cfg_interval)) < 0 ||
 	    (rc = an_set_init(&e->iv[1], &e->cfg_interval)) < 0)
 		goto fail;
+	for (unsigned i = 0; i < 2; i++)
+		for (size_t k = 0; k < e->total.n; k++) {
+			const metric_ops_t *m = an_metrics[k];
+			obs_step_t *p = &e->plan[i][k];
+			if (m->fold_into_total) {
+				p->one = m->observe;
+				p->a = e->iv[i].st[k];
+			} else if (m->observe2) {
+				p->two = m->observe2;
+				p->a = e->total.st[k];
+				p->b = e->iv[i].st[k];
+			} else {
+				p->one = m->observe;
+				p->a = e->total.st[k];
+				p->b = e->iv[i].st[k];
+			}
+		}
 	*out = e;
 	return 0;
 fail:
@@ -311,6 +381,10 @@ static int close_interval(an_engine_t *e, unsigned i)
 	int rc = DW_ENOMEM;
 
 	e->iv_open[i] = 0;
+	/* The whole run's share of the metrics that fold (metric.h). */
+	if ((rc = an_set_fold(&e->total, &e->iv[i])) < 0)
+		goto out;
+	rc = DW_ENOMEM;
 	rl_time_iso8601(e->iv_start[i], ts);
 	if (!fig || !sk || json_object_set_new(fig, "start", json_string(ts)) < 0 ||
 	    json_object_set_new(sk, "start", json_string(ts)) < 0)
@@ -348,9 +422,14 @@ static void open_interval(an_engine_t *e, unsigned i, int64_t start)
 static unsigned route(an_engine_t *e, int64_t ts)
 {
 	int64_t iv = e->cfg_total.interval_s;
+	unsigned c = e->cur, p = c ^ 1;
+
+	/* Nearly every message: inside the current interval, no division. */
+	if (e->iv_open[c] && ts >= e->iv_start[c] &&
+	    (uint64_t)ts - (uint64_t)e->iv_start[c] < (uint64_t)iv)
+		return c;
 	/* floor, also before 1970: intervals stay aligned to the clock */
 	int64_t k = (ts >= 0 ? ts / iv : -((-ts + iv - 1) / iv)) * iv;
-	unsigned c = e->cur, p = c ^ 1;
 
 	if (e->iv_open[c] && k == e->iv_start[c])
 		return c;
@@ -375,6 +454,47 @@ static unsigned route(an_engine_t *e, int64_t ts)
 	return p;
 }
 
+/* The lowercased TLD of @p msg's first QNAME into e->tld, as
+ * dw_name_tld() writes it; its length and an_tld_hash() into @p o. */
+static void find_tld(an_engine_t *e, const dw_msg_t *msg, an_obs_t *o)
+{
+	const uint8_t *q = msg->qname;
+	size_t n = msg->qname_len, pos = 0, last = 0, lastlen = 0;
+	uint32_t h = 0x811C9DC5u; /* an_tld_hash(), FNV-1a 32 */
+
+	/* dw_name_tld's walk: labels while they are normal and whole */
+	while (pos < n) {
+		size_t l = q[pos];
+		if (l == 0 || l > DW_LABEL_MAXLEN || n - pos - 1 < l)
+			break;
+		last = pos + 1;
+		lastlen = l;
+		pos += 1 + l;
+	}
+	if (lastlen == 0) {
+		e->tld[0] = '.';
+		e->tld[1] = '\0';
+		lastlen = 1;
+		h = (h ^ '.') * 0x01000193u;
+	} else {
+		for (size_t i = 0; i < lastlen; i++) {
+			uint8_t c = e->lower[q[last + i]];
+			if (c == 0) {
+				/* escapes: the general path */
+				lastlen = dw_name_tld(q, n, e->tld, sizeof(e->tld));
+				h = an_tld_hash(e->tld, lastlen);
+				break;
+			}
+			e->tld[i] = (char)c;
+			h = (h ^ c) * 0x01000193u;
+		}
+		e->tld[lastlen] = '\0';
+	}
+	o->tld = e->tld;
+	o->tld_len = lastlen;
+	o->tld_hash = h;
+}
+
 void an_engine_observe(an_engine_t *e, const nl_dns_t *pkt, const dw_msg_t *msg)
 {
 	unsigned i = route(e, pkt->ts_sec);
@@ -393,12 +513,40 @@ void an_engine_observe(an_engine_t *e, const nl_dns_t *pkt, const dw_msg_t *msg)
 		.v6 = pkt->ipver == 6,
 		.tld = NULL,
 	};
-	if (msg->have_question) {
-		dw_name_tld(msg->qname, msg->qname_len, e->tld, sizeof(e->tld));
-		o.tld = e->tld;
+	if (msg->have_question)
+		find_tld(e, msg, &o);
+
+	an_set_t *iv = &e->iv[i];
+	if (iv->inited == e->total.n) {
+		const obs_step_t *p = e->plan[i];
+		for (size_t k = 0; k < e->total.n; k++, p++) {
+			if (p->two) {
+				p->two(p->a, p->b, &o);
+			} else {
+				p->one(p->a, &o);
+				if (p->b)
+					p->one(p->b, &o);
+			}
+		}
+		return;
 	}
-	an_set_observe(&e->total, &o);
-	an_set_observe(&e->iv[i], &o);
+	/* After a failed reset only the states that are whole are touched
+	 * (the error is reported by an_engine_finish()). The whole-run set
+	 * is never reset, so all its states are whole. */
+	for (size_t k = 0; k < e->total.inited; k++) {
+		const metric_ops_t *m = an_metrics[k];
+		if (k >= iv->inited) {
+			if (!m->fold_into_total)
+				m->observe(e->total.st[k], &o);
+		} else if (m->fold_into_total) {
+			m->observe(iv->st[k], &o);
+		} else if (m->observe2) {
+			m->observe2(e->total.st[k], iv->st[k], &o);
+		} else {
+			m->observe(e->total.st[k], &o);
+			m->observe(iv->st[k], &o);
+		}
+	}
 }
 
 void an_engine_add_feed(an_engine_t *e, const rl_feed_stats_t *st)

@@ -39,10 +39,17 @@ void an_set_fini(an_set_t *s);
  *  init). Called once per interval, never per message. @return 0, DW_ENOMEM. */
 int an_set_reset(an_set_t *s);
 
+/** Count one message in every state of @p s (the engine itself folds the
+ *  counters instead: see engine.c). */
 void an_set_observe(an_set_t *s, const an_obs_t *o);
 
 /** dst += src, metric by metric. @return 0 or the first error. */
 int an_set_merge(an_set_t *dst, const an_set_t *src);
+
+/** dst += src for the metrics with fold_into_total only (metric.h): the
+ *  engine folds each closing interval into the whole-run set.
+ *  @return 0 or the first error. */
+int an_set_fold(an_set_t *dst, const an_set_t *src);
 
 /** Every metric's figures into @p figures, in registry order. */
 int an_set_emit(const an_set_t *s, json_t *figures);

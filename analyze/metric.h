@@ -22,6 +22,12 @@ typedef struct an_obs {
 	unsigned v6;           /**< 0 IPv4, 1 IPv6 */
 	const char *tld;       /**< lowercased TLD of the first QNAME ("." for
 				    the root), NULL without a question */
+	/** strlen(tld) when the engine computed it, 0 when not given (a
+	 *  test that sets only tld): metrics then compute it themselves. */
+	size_t tld_len;
+	/** an_tld_hash(tld, tld_len) (analyze/tld_table.h); valid only when
+	 *  tld_len is not 0. */
+	uint32_t tld_hash;
 } an_obs_t;
 
 typedef struct metric_ops {
@@ -47,6 +53,24 @@ typedef struct metric_ops {
 	int (*load)(void *st, const json_t *figures, const json_t *sketch);
 	/** Free what init allocated (the state memory is the engine's). */
 	void (*fini)(void *st);
+	/**
+	 * Non-zero when the whole-run state may be built by folding: the
+	 * engine then observes each message into its interval state only and
+	 * merge()s that state into the whole-run one when the interval closes.
+	 * Set it only when merge() is exact (the merged state emits and saves
+	 * exactly what observing every message into it would) and cheap next
+	 * to an interval's messages, and when observe() does not depend on
+	 * the scope (e.g. no capacity taken from cfg->scope): counters qualify;
+	 * Space-Saving, whose merge loosens the error bound, does not.
+	 */
+	int fold_into_total;
+	/**
+	 * Optional: count one message into two states of this metric, exactly
+	 * as observe(@p a, @p o) then observe(@p b, @p o) would, sharing the
+	 * per-message work (hashes, look-ups). The engine uses it for metrics
+	 * that observe both scopes. NULL: the engine calls observe() twice.
+	 */
+	void (*observe2)(void *a, void *b, const an_obs_t *o);
 } metric_ops_t;
 
 /** The registry: every metric, NULL-terminated (registry.c). */

@@ -268,4 +268,6 @@ const metric_ops_t m_codes = {
 	.save = codes_save,
 	.load = codes_load,
 	.fini = codes_fini,
+	/* counters: merge is exact, observe the same in both scopes */
+	.fold_into_total = 1,
 };

@@ -237,4 +237,6 @@ const metric_ops_t m_edns = {
 	.save = edns_save,
 	.load = edns_load,
 	.fini = edns_fini,
+	/* counters: merge is exact, observe the same in both scopes */
+	.fold_into_total = 1,
 };

@@ -105,4 +105,6 @@ const metric_ops_t m_malformed = {
 	.save = malformed_save,
 	.load = malformed_load,
 	.fini = malformed_fini,
+	/* counters: merge is exact, observe the same in both scopes */
+	.fold_into_total = 1,
 };

@@ -178,4 +178,6 @@ const metric_ops_t m_sizes = {
 	.save = sizes_save,
 	.load = sizes_load,
 	.fini = sizes_fini,
+	/* counters: merge is exact, observe the same in both scopes */
+	.fold_into_total = 1,
 };

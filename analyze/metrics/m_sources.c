@@ -16,7 +16,9 @@
  * multiply-xorshift round, IPv6 two), one or two register updates and two
  * Space-Saving updates (a table probe and, usually, a one-level sift). The
  * source address hash is shared by its HyperLogLog and its Space-Saving
- * table. Nothing is allocated after init.
+ * table, and the hashes and keys by the two scopes (sources_observe2: the
+ * engine hands every query to the whole-run and the interval state at
+ * once). Nothing is allocated after init.
  */
 #include <math.h>
 #include <stdio.h>
@@ -92,30 +94,75 @@ static int sources_init(void *st, const an_cfg_t *cfg)
 	return 0;
 }
 
+/* What one query adds: the source's hashes and the two keys, computed
+ * once for both scopes (sources_observe2). */
+typedef struct src_obs {
+	uint64_t h;      /* an_hash_addr of the address: HLL and Space-Saving */
+	uint64_t h64;    /* IPv6: of the /64 */
+	uint64_t hp;     /* an_ss_key_hash(&pk) */
+	an_ss_key_t k;   /* the address */
+	an_ss_key_t pk;  /* its prefix */
+	int v6;
+} src_obs_t;
+
+static void src_obs(src_obs_t *x, const an_obs_t *o, const an_cfg_t *cfg)
+{
+	const uint8_t *a = o->pkt->src;
+
+	x->v6 = o->pkt->ipver == 6;
+	if (x->v6) {
+		x->h = an_hash_addr(a, 16);
+		x->h64 = an_hash_addr(a, 8);
+		an_ss_key_set(&x->k, 6, a, 128);
+		an_ss_key_set(&x->pk, 6, a, cfg->v6_prefix);
+	} else {
+		x->h = an_hash_addr(a, 4);
+		an_ss_key_set(&x->k, 4, a, 32);
+		an_ss_key_set(&x->pk, 4, a, cfg->v4_prefix);
+	}
+	x->hp = an_ss_key_hash(&x->pk);
+}
+
+static void src_add(sources_t *s, const src_obs_t *x)
+{
+	if (x->v6) {
+		an_hll_add(&s->v6, x->h);
+		an_hll_add(&s->v6_64, x->h64);
+	} else {
+		an_hll_add(&s->v4, x->h);
+	}
+	an_ss_add_hashed(s->src, &x->k, x->h, 1);
+	an_ss_add_hashed(s->pfx, &x->pk, x->hp, 1);
+}
+
 static void sources_observe(void *st, const an_obs_t *o)
 {
 	sources_t *s = st;
-	const uint8_t *a = o->pkt->src;
-	an_ss_key_t k;
-	uint64_t h;
+	src_obs_t x;
 
 	if (o->msg->qr)
 		return;
-	if (o->pkt->ipver == 6) {
-		h = an_hash_addr(a, 16);
-		an_hll_add(&s->v6, h);
-		an_hll_add(&s->v6_64, an_hash_addr(a, 8));
-		an_ss_key_set(&k, 6, a, 128);
-		an_ss_add_hashed(s->src, &k, h, 1);
-		an_ss_key_set(&k, 6, a, s->cfg->v6_prefix);
-	} else {
-		h = an_hash_addr(a, 4);
-		an_hll_add(&s->v4, h);
-		an_ss_key_set(&k, 4, a, 32);
-		an_ss_add_hashed(s->src, &k, h, 1);
-		an_ss_key_set(&k, 4, a, s->cfg->v4_prefix);
+	src_obs(&x, o, s->cfg);
+	src_add(s, &x);
+}
+
+/* sources_observe(a, o) and sources_observe(b, o) with the hashing done
+ * once (the two scopes' cfgs give the same prefix lengths). */
+static void sources_observe2(void *sa, void *sb, const an_obs_t *o)
+{
+	sources_t *a = sa, *b = sb;
+	src_obs_t x;
+
+	if (o->msg->qr)
+		return;
+	if (a->cfg->v4_prefix != b->cfg->v4_prefix || a->cfg->v6_prefix != b->cfg->v6_prefix) {
+		sources_observe(a, o);
+		sources_observe(b, o);
+		return;
 	}
-	an_ss_add(s->pfx, &k, 1);
+	src_obs(&x, o, a->cfg);
+	src_add(a, &x);
+	src_add(b, &x);
 }
 
 static int sources_merge(void *dst, const void *src)
@@ -340,4 +387,6 @@ const metric_ops_t m_sources = {
 	.save = sources_save,
 	.load = sources_load,
 	.fini = sources_fini,
+	/* not folded: Space-Saving must see the stream in both scopes */
+	.observe2 = sources_observe2,
 };

@@ -118,4 +118,6 @@ const metric_ops_t m_traffic = {
 	.save = traffic_save,
 	.load = traffic_load,
 	.fini = traffic_fini,
+	/* counters: merge is exact, observe the same in both scopes */
+	.fold_into_total = 1,
 };

@@ -153,6 +153,24 @@ static uint32_t slot_idx(uint64_t v)
 	return (uint32_t)v - 1;
 }
 
+/* memcmp(a, b, sizeof(*a)) == 0, in three loads a side: keys are
+ * compared on every probe that matches a hash. */
+static int key_eq(const an_ss_key_t *a, const an_ss_key_t *b)
+{
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+	uint64_t x0, x1, y0, y1;
+	uint16_t x2, y2;
+
+	_Static_assert(sizeof(an_ss_key_t) == 18, "an_ss_key_t is 18 bytes, unpadded");
+	memcpy(&x0, x, 8);
+	memcpy(&y0, y, 8);
+	memcpy(&x1, x + 8, 8);
+	memcpy(&y1, y + 8, 8);
+	memcpy(&x2, x + 16, 2);
+	memcpy(&y2, y + 16, 2);
+	return ((x0 ^ y0) | (x1 ^ y1) | (uint16_t)(x2 ^ y2)) == 0;
+}
+
 /* Table slot holding @p k, or the empty slot where it would go. */
 static uint32_t tab_find(const an_ss_t *s, const an_ss_key_t *k, uint32_t h)
 {
@@ -160,11 +178,21 @@ static uint32_t tab_find(const an_ss_t *s, const an_ss_key_t *k, uint32_t h)
 	uint64_t v;
 
 	while ((v = s->tab[i]) != 0) {
-		if ((uint32_t)(v >> 32) == h &&
-		    memcmp(&s->e[slot_idx(v)].it.key, k, sizeof(*k)) == 0)
+		if ((uint32_t)(v >> 32) == h && key_eq(&s->e[slot_idx(v)].it.key, k))
 			break;
 		i = (i + 1) & s->mask;
 	}
+	return i;
+}
+
+/* The empty slot where a key known to be absent, of hash @p h, goes:
+ * what tab_find() returns for it, without comparing keys. */
+static uint32_t tab_empty(const an_ss_t *s, uint32_t h)
+{
+	uint32_t i = h & s->mask;
+
+	while (s->tab[i] != 0)
+		i = (i + 1) & s->mask;
 	return i;
 }
 
@@ -331,8 +359,9 @@ void an_ss_add_hashed(an_ss_t *s, const an_ss_key_t *k, uint64_t h64, uint64_t w
 	e->it.key = *k;
 	e->it.err = e->it.count;
 	e->h = h;
-	/* The deletion may have moved the empty slot found above. */
-	s->tab[tab_find(s, k, h)] = slot_val(idx, h);
+	/* The deletion may have moved the empty slot found above; @p k is
+	 * still absent, so the first empty slot from its home is its place. */
+	s->tab[tab_empty(s, h)] = slot_val(idx, h);
 	increment(s, idx, w);
 }
 

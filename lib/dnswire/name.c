@@ -20,33 +20,45 @@
 
 int dw_name_parse(dw_cur_t *c, uint8_t out[DW_NAME_MAXLEN], size_t *outlen)
 {
-	dw_cur_t jump;        /* reads after the first pointer */
-	dw_cur_t *r = c;      /* the cursor labels are read from */
-	size_t total = 0;     /* bytes written to out, root label not yet */
+	/*
+	 * Reads go by index over the cursor's buffer (every one checked
+	 * against its length, as the cursor would): @p pos is where labels
+	 * are read, @p resume where the caller's cursor ends up, set at the
+	 * first pointer. Labels read one after another on the wire are
+	 * copied to @p out as one run (wire bytes run_in.. to out bytes
+	 * run_out..), when a pointer, the end or an error ends the run:
+	 * the same bytes a label-by-label copy writes.
+	 */
+	const uint8_t *base = c->base;
+	size_t end = c->len;
+	size_t pos = c->pos;
+	size_t resume = 0;    /* caller's position after the first pointer */
+	int jumped = 0;
+	size_t total = 0;     /* bytes of labels so far, root label not yet */
 	size_t seg = c->pos;  /* where the labels read contiguously began */
+	size_t run_in = pos, run_out = 0;
 	unsigned hops = 0;
 	int rc;
 
 	if (c->err)
 		return c->err;
 	for (;;) {
-		uint8_t b = dw_cur_u8(r);
-		if (r->err) {
+		if (pos >= end) {
 			rc = DW_ETRUNC;
 			goto out;
 		}
+		uint8_t b = base[pos++];
 		if (b == 0)
 			break;
 		switch (b & 0xc0) {
 		case 0x00:
 			break;
 		case 0xc0: {
-			uint8_t lo = dw_cur_u8(r);
-			if (r->err) {
+			if (pos >= end) {
 				rc = DW_ETRUNC;
 				goto out;
 			}
-			size_t ptr = (size_t)(b & 0x3f) << 8 | lo;
+			size_t ptr = (size_t)(b & 0x3f) << 8 | base[pos++];
 			/*
 			 * The pointer must land before the segment it was read
 			 * in (tcpdump's max_offset rule), not merely before
@@ -65,12 +77,16 @@ int dw_name_parse(dw_cur_t *c, uint8_t out[DW_NAME_MAXLEN], size_t *outlen)
 				rc = DW_ELOOP;
 				goto out;
 			}
-			if (r == c) {
-				dw_cur_init(&jump, c->base, c->len);
-				r = &jump;
+			if (!jumped) {
+				jumped = 1;
+				resume = pos;
 			}
-			dw_cur_seek(r, ptr); /* ptr < seg <= len: cannot fail */
+			if (out)
+				memcpy(out + run_out, base + run_in, total - run_out);
+			pos = ptr; /* ptr < seg <= len */
 			seg = ptr;
+			run_in = ptr;
+			run_out = total;
 			continue;
 		}
 		default:
@@ -82,24 +98,29 @@ int dw_name_parse(dw_cur_t *c, uint8_t out[DW_NAME_MAXLEN], size_t *outlen)
 			rc = DW_ENAMELEN;
 			goto out;
 		}
-		if (out) {
-			out[total] = b;
-			dw_cur_copy(r, out + total + 1, b);
-		} else {
-			dw_cur_skip(r, b);
-		}
-		if (r->err) {
+		if (end - pos < b) {
+			/* the label's length byte was written, its data not */
+			if (out)
+				out[total] = b;
 			rc = DW_ETRUNC;
 			goto out;
 		}
+		pos += b;
 		total += 1 + (size_t)b;
 	}
-	if (out)
+	if (out) {
+		memcpy(out + run_out, base + run_in, total - run_out);
 		out[total] = 0;
+	}
 	if (outlen)
 		*outlen = total + 1;
+	c->pos = jumped ? resume : pos;
 	return 0;
 out:
+	/* what was copied before the failure (out[total] may be set above,
+	 * past the run) */
+	if (out)
+		memcpy(out + run_out, base + run_in, total - run_out);
 	dw_cur_fail(c, rc);
 	return rc;
 }
