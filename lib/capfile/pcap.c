@@ -37,6 +37,8 @@
  * later record astray. So a captured length no writer could produce is
  * taken as damage and ends the file, rather than read as a huge packet.
  */
+#include <string.h>
+
 #include "reader_int.h"
 
 #define PCAP_FILE_HDR 24u
@@ -78,18 +80,32 @@ int cf_pcap_open(cf_reader_t *r)
 	return 0;
 }
 
+static inline uint32_t rec_u32(const uint8_t *h, int be)
+{
+	uint32_t v;
+	memcpy(&v, h, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return be ? v : __builtin_bswap32(v);
+#else
+	return be ? __builtin_bswap32(v) : v;
+#endif
+}
+
 int cf_pcap_next(cf_reader_t *r, cf_pkt_t *p)
 {
-	int rc = cf_rd_need(r, PCAP_REC_HDR);
-	if (rc <= 0)
-		return rc < 0 ? rc : cf_rd_ended(r, "record header", PCAP_REC_HDR);
+	/* Both needs are tested here first: the common record lies whole in
+	 * the buffer (or mapping) and costs no call. */
+	if (r->end - r->start < PCAP_REC_HDR) {
+		int rc = cf_rd_need(r, PCAP_REC_HDR);
+		if (rc <= 0)
+			return rc < 0 ? rc : cf_rd_ended(r, "record header", PCAP_REC_HDR);
+	}
 
-	dw_cur_t c;
-	dw_cur_init(&c, r->buf + r->start, PCAP_REC_HDR);
-	uint32_t sec = cf_u32(&c, r->be);
-	uint32_t frac = cf_u32(&c, r->be);
-	uint32_t caplen = cf_u32(&c, r->be);
-	uint32_t len = cf_u32(&c, r->be);
+	const uint8_t *h = r->buf + r->start;
+	uint32_t sec = rec_u32(h, r->be);
+	uint32_t frac = rec_u32(h + 4, r->be);
+	uint32_t caplen = rec_u32(h + 8, r->be);
+	uint32_t len = rec_u32(h + 12, r->be);
 	/* CF_MAX_CAPLEN equals libpcap's maximum snaplen, so this also covers
 	 * caplen > max(snaplen, 262144). caplen < len is plain truncation by
 	 * the snaplen, and fine. */
@@ -97,21 +113,29 @@ int cf_pcap_next(cf_reader_t *r, cf_pkt_t *p)
 		return cf_rd_fail(r, DW_EFORMAT, "record at offset %llu has impossible caplen %u",
 		                  cf_rd_off(r), caplen);
 
-	rc = cf_rd_need(r, PCAP_REC_HDR + caplen);
-	if (rc <= 0)
-		return rc < 0 ? rc : cf_rd_ended(r, "record", PCAP_REC_HDR + caplen);
+	size_t want = PCAP_REC_HDR + (size_t)caplen;
+	if (r->end - r->start < want) {
+		int rc = cf_rd_need(r, want);
+		if (rc <= 0)
+			return rc < 0 ? rc : cf_rd_ended(r, "record", want);
+	}
 
 	/* Writers differ on what a fraction >= 1 s means; carrying it into
 	 * the seconds keeps ts_nsec < 10^9 as the API promises. */
 	uint32_t per_sec = r->nsec ? 1000000000u : 1000000u;
-	p->ts_sec = (int64_t)sec + frac / per_sec;
-	p->ts_nsec = (frac % per_sec) * (r->nsec ? 1u : 1000u);
+	if (frac < per_sec) {
+		p->ts_sec = (int64_t)sec;
+		p->ts_nsec = r->nsec ? frac : frac * 1000u;
+	} else {
+		p->ts_sec = (int64_t)sec + frac / per_sec;
+		p->ts_nsec = (frac % per_sec) * (r->nsec ? 1u : 1000u);
+	}
 	p->caplen = caplen;
 	p->len = len;
 	p->linktype = r->linktype;
 	p->ifindex = 0;
 	p->data = r->buf + r->start + PCAP_REC_HDR;
 	p->offset = r->base + r->start;
-	r->start += PCAP_REC_HDR + caplen;
+	r->start += want;
 	return 1;
 }

@@ -119,7 +119,7 @@ int nl_decode(nl_decoder_t *d, int linktype, int64_t ts_sec, uint32_t ts_nsec,
 	dw_cur_t c;
 	int out;
 
-	if (!nl_linktype_supported(linktype))
+	if (linktype != NL_LINK_ETHERNET && !nl_linktype_supported(linktype))
 		return DW_ELINKTYPE;
 	p.m.ts_sec = ts_sec;
 	p.m.ts_nsec = ts_nsec;

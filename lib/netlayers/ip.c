@@ -58,7 +58,30 @@ static int past_capture(nl_pkt_t *p, size_t *len, size_t avail)
  *
  * Flags: bit 1 DF, bit 2 MF; the offset counts 8-byte units.
  */
-int nl_ip4(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
+static int ip4_rest(nl_decoder_t *d, nl_pkt_t *p, uint8_t proto, uint16_t id,
+		    uint16_t frag, const uint8_t *pl, size_t len)
+{
+	memset(p->m.src + 4, 0, 12);
+	memset(p->m.dst + 4, 0, 12);
+	p->m.ipver = 4;
+	if (proto == IPPROTO_ICMP_)
+		return NL_SKIP_ICMP;
+	if (frag & 0x3fff) {
+		/* MF set or offset non-zero: a fragment. Only UDP and TCP
+		 * can carry DNS, so nothing else is worth pool space. */
+		if (proto != IPPROTO_UDP_ && proto != IPPROTO_TCP_)
+			return NL_SKIP_OTHER_PROTO;
+		if (p->cut)
+			return NL_SKIP_IP_TRUNC;
+		return nl_frag_add(d, p, proto, 0, id, (uint32_t)(frag & 0x1fff) * 8,
+				   (frag & 0x2000) != 0, pl, len);
+	}
+	return nl_transport(d, p, proto, pl, len);
+}
+
+/* A header cut short (fewer than 20 bytes): field by field through the
+ * cursor, for the outcome the checks below give such a frame. */
+static int ip4_short(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
 {
 	int rc;
 	size_t avail = dw_cur_avail(c);
@@ -91,23 +114,43 @@ int nl_ip4(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
 	const uint8_t *pl = dw_cur_ptr(c, len);
 	if (!pl && len)
 		return NL_SKIP_IP_TRUNC;	/* not reached: tot <= avail */
+	return ip4_rest(d, p, proto, id, frag, pl, len);
+}
 
-	memset(p->m.src + 4, 0, 12);
-	memset(p->m.dst + 4, 0, 12);
-	p->m.ipver = 4;
-	if (proto == IPPROTO_ICMP_)
-		return NL_SKIP_ICMP;
-	if (frag & 0x3fff) {
-		/* MF set or offset non-zero: a fragment. Only UDP and TCP
-		 * can carry DNS, so nothing else is worth pool space. */
-		if (proto != IPPROTO_UDP_ && proto != IPPROTO_TCP_)
-			return NL_SKIP_OTHER_PROTO;
-		if (p->cut)
-			return NL_SKIP_IP_TRUNC;
-		return nl_frag_add(d, p, proto, 0, id, (uint32_t)(frag & 0x1fff) * 8,
-				   (frag & 0x2000) != 0, pl, len);
-	}
-	return nl_transport(d, p, proto, pl, len);
+/*
+ * The common case: the fixed header is there, so one bounds check covers
+ * its fields; the options and the payload are checked against the
+ * captured bytes as lengths. Outcomes are those of ip4_short().
+ */
+int nl_ip4(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
+{
+	int rc;
+	size_t avail = dw_cur_avail(c);
+
+	if (avail < 20)
+		return ip4_short(d, p, c);
+	const uint8_t *h = c->base + c->pos;
+	uint8_t vihl = h[0];
+	if (vihl >> 4 != 4)
+		return NL_SKIP_IP_BAD;
+	uint16_t tot = (uint16_t)(h[2] << 8 | h[3]);
+	uint16_t id = (uint16_t)(h[4] << 8 | h[5]);
+	uint16_t frag = (uint16_t)(h[6] << 8 | h[7]);
+	uint8_t proto = h[9];
+	memcpy(p->m.src, h + 12, 4);
+	memcpy(p->m.dst, h + 16, 4);
+	size_t hl = (size_t)(vihl & 15) * 4;
+
+	if (hl < 20 || tot < hl)
+		return NL_SKIP_IP_BAD;
+	size_t whole = tot;
+	if (whole > avail && (rc = past_capture(p, &whole, avail)) != 0)
+		return rc;
+	if (whole < hl)
+		return NL_SKIP_IP_TRUNC;
+	/* hl <= whole <= avail: options and payload are all captured. */
+	c->pos += whole;
+	return ip4_rest(d, p, proto, id, frag, h + hl, whole - hl);
 }
 
 /*
@@ -123,7 +166,36 @@ int nl_ip4(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
  *   |               Destination Address (128 bits)                  |
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  */
+static int ip6_short(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c);
+
 int nl_ip6(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
+{
+	size_t avail = dw_cur_avail(c);
+
+	if (avail < 40)
+		return ip6_short(d, p, c);
+	/* The fixed header is there: one check for its fields. */
+	const uint8_t *h = c->base + c->pos;
+	if (h[0] >> 4 != 6)
+		return NL_SKIP_IP_BAD;
+	uint16_t plen = (uint16_t)(h[4] << 8 | h[5]);
+	uint8_t nh = h[6];
+	memcpy(p->m.src, h + 8, 16);
+	memcpy(p->m.dst, h + 24, 16);
+	if (plen == 0 && nh == IPPROTO_HOPOPTS_)
+		return NL_SKIP_IP_BAD;
+	size_t len = plen;
+	if (len > avail - 40 && past_capture(p, &len, avail - 40) != 0)
+		return NL_SKIP_IP_BAD;
+	c->pos += 40 + len;
+	p->m.ipver = 6;
+	if (nh == IPPROTO_UDP_ || nh == IPPROTO_TCP_)
+		return nl_transport(d, p, nh, h + 40, len);
+	return nl_ip6_chain(d, p, nh, h + 40, len, 0);
+}
+
+/* A header cut short (fewer than 40 bytes), through the cursor. */
+static int ip6_short(nl_decoder_t *d, nl_pkt_t *p, dw_cur_t *c)
 {
 	size_t avail = dw_cur_avail(c);
 	uint8_t v = dw_cur_u8(c);

@@ -77,6 +77,14 @@ int nl_link(nl_decoder_t *d, nl_pkt_t *p, int linktype, dw_cur_t *c)
 	switch (linktype) {
 	case NL_LINK_ETHERNET:
 		/* IEEE 802.3: dst MAC 6, src MAC 6, ethertype 2 */
+		if (dw_cur_avail(c) >= 14) {
+			const uint8_t *h = c->base + c->pos;
+			et = (uint16_t)(h[12] << 8 | h[13]);
+			c->pos += 14;
+			if (et == ETH_IPV4)
+				return nl_ip4(d, p, c);
+			return ethertype(d, p, et, c);
+		}
 		dw_cur_skip(c, 12);
 		et = dw_cur_u16(c);
 		if (c->err)

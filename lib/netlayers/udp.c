@@ -21,6 +21,26 @@ int nl_transport(nl_decoder_t *d, nl_pkt_t *p, uint8_t proto,
 {
 	dw_cur_t c;
 
+	if (proto == NL_UDP && len >= 8) {
+		/* The common case: the whole UDP header is there, one check
+		 * for its fields; the same tests as below in the same order. */
+		uint16_t sport = (uint16_t)(data[0] << 8 | data[1]);
+		uint16_t dport = (uint16_t)(data[2] << 8 | data[3]);
+		uint16_t ulen = (uint16_t)(data[4] << 8 | data[5]);
+		p->m.sport = sport;
+		p->m.dport = dport;
+		if (!nl_is_dns_port(d, sport, dport))
+			return NL_SKIP_NOT_DNS_PORT;
+		if (ulen < 8 || ulen > len + p->cut)
+			return NL_SKIP_UDP_TRUNC;
+		if (ulen == 8)
+			return NL_SKIP_UDP_EMPTY;
+		p->m.transport = NL_UDP;
+		/* ulen <= len, or have = len - 8: within the data either way */
+		size_t have = (ulen > len ? len : ulen) - 8u;
+		nl_emit_cut(p, data + 8, have, ulen - 8u);
+		return NL_OUT_DNS;
+	}
 	dw_cur_init(&c, data, len);
 	p->m.sport = dw_cur_u16(&c);
 	p->m.dport = dw_cur_u16(&c);
