@@ -12,82 +12,11 @@
 extern const metric_ops_t m_edns;
 extern const metric_ops_t m_traffic;
 #define M m_edns
+/* doc_of() adds the "messages" figures load reads the DO share from */
+static void add_messages(json_t *f);
+#define AN_TEST_DOC_EXTRA(f) add_messages(f)
 
-/* ---- shared scaffolding (each test file has its own copy: tests stand
- * alone, one file per module) ------------------------------------------ */
-static an_cfg_t cfg_total, cfg_iv;
-
-static void set_cfg(void)
-{
-	memset(&cfg_total, 0, sizeof(cfg_total));
-	cfg_total.interval_s = 60;
-	cfg_total.map_topk_interval = 20;
-	cfg_total.tld_other_cap = 1000;
-	cfg_total.tld_other_cap_interval = 1000;
-	cfg_total.scope = AN_SCOPE_TOTAL;
-	cfg_iv = cfg_total;
-	cfg_iv.scope = AN_SCOPE_INTERVAL;
-}
-
-static void *new_state(const an_cfg_t *c)
-{
-	void *st = calloc(1, M.size);
-	CU_ASSERT_FATAL(st != NULL);
-	CU_ASSERT_EQUAL_FATAL(M.init(st, c), 0);
-	return st;
-}
-
-static void free_state(void *st)
-{
-	M.fini(st);
-	free(st);
-}
-
-static json_t *emit(const void *st)
-{
-	json_t *f = json_object();
-	CU_ASSERT_EQUAL(M.emit(st, f), 0);
-	json_t *sk = json_object();
-	CU_ASSERT_EQUAL(M.save(st, sk), 0);
-	json_decref(sk);
-	return f;
-}
-
-/* Same content and the same key order. */
-static int same(json_t *a, json_t *b)
-{
-	char *x = json_dumps(a, JSON_COMPACT), *y = json_dumps(b, JSON_COMPACT);
-	int eq = x && y && strcmp(x, y) == 0 && json_equal(a, b);
-	if (!eq)
-		fprintf(stderr, "\n  %s\n  %s\n", x, y);
-	free(x);
-	free(y);
-	return eq;
-}
-
-/* One message: a header-only query/response the test then adjusts. */
-typedef struct ev {
-	nl_dns_t p;
-	dw_msg_t m;
-	an_obs_t o;
-} ev_t;
-
-static void ev_init(ev_t *e, unsigned qr, unsigned tr, unsigned v6)
-{
-	memset(e, 0, sizeof(*e));
-	e->p.transport = tr ? NL_TCP : NL_UDP;
-	e->p.ipver = v6 ? 6 : 4;
-	e->p.len = e->p.wire_len = 40;
-	e->m.len = 40;
-	e->m.have_header = 1;
-	e->m.qr = (uint8_t)qr;
-	e->o.pkt = &e->p;
-	e->o.msg = &e->m;
-	e->o.tr = tr;
-	e->o.v6 = v6;
-}
-
-/* ---- end of scaffolding ------------------------------------------------ */
+#include "an_metric_test.h"
 
 /* m_traffic, whose "messages" the load reads the denominator from */
 static void *new_traffic(void)
@@ -247,22 +176,7 @@ static void test_load_bad(void)
 		"{\"edns\":[]}",
 	};
 	set_cfg();
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		void *st = new_state(&cfg_total);
-		json_t *f = json_loads(bad[i], 0, NULL);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		CU_ASSERT_EQUAL(M.load(st, f, NULL), DW_EFORMAT);
-		json_decref(f);
-		free_state(st);
-	}
-}
-
-static uint64_t xs(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
+	check_load_bad(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* The message list: queries with OPT (40 UDP sizes, 5 versions, DO on
@@ -276,7 +190,6 @@ typedef struct msg {
 } msg_t;
 static msg_t msgs[600];
 static size_t nmsgs;
-#define NMSGS nmsgs
 
 static void make_msgs(void)
 {
@@ -301,7 +214,6 @@ static void feed_range(void *st, size_t from, size_t to, int reverse)
 		feed1(st, NULL, m->qr, 1, m->ver, m->dobit, m->size);
 	}
 }
-#define FEED feed_range
 
 static void add_messages(json_t *f)
 {
@@ -309,149 +221,20 @@ static void add_messages(json_t *f)
 	json_object_set_new(f, "messages",
 			    json_pack("{s:{s:{s:O}}}", "queries", "udp", "ipv4", q));
 }
-#define EXTRA_EMIT(f) add_messages(f)
-
-/* ---- order independence and exactness (packed sketches) --------------- */
-
-/* {"f": figures, "s": sketch} of a state: everything a document holds. */
-static json_t *doc_of(const void *st)
-{
-	json_t *f = json_object(), *sk = json_object();
-	CU_ASSERT_EQUAL(M.emit(st, f), 0);
-	CU_ASSERT_EQUAL(M.save(st, sk), 0);
-	EXTRA_EMIT(f);
-	return json_pack("{s:o,s:o}", "f", f, "s", sk);
-}
-
-/* A fresh state loaded from a document, as merge does it. */
-static void *load_doc(const json_t *d, const an_cfg_t *c)
-{
-	void *st = new_state(c);
-	CU_ASSERT_EQUAL(M.load(st, json_object_get(d, "f"), json_object_get(d, "s")), 0);
-	return st;
-}
-
-static void merge_doc(void *dst, const json_t *d, const an_cfg_t *c)
-{
-	void *st = load_doc(d, c);
-	CU_ASSERT_EQUAL(M.merge(dst, st), 0);
-	free_state(st);
-}
-
-/*
- * The message list whole, forwards and backwards, and in three slices
- * merged as a b c, c b a, b c a from states and from documents
- * (load(emit + save)), and grouped (a b) c, a (b c), (c a) b through
- * documents: every document identical to the whole's, which comes back.
- */
-static json_t *check_order_free(const an_cfg_t *c)
-{
-	size_t cut[4] = { 0, NMSGS / 3, NMSGS / 3 + NMSGS / 4, NMSGS };
-	void *whole = new_state(c), *rev = new_state(c);
-	FEED(whole, 0, NMSGS, 0);
-	FEED(rev, 0, NMSGS, 1);
-	json_t *want = doc_of(whole), *d = doc_of(rev);
-	CU_ASSERT(same(want, d));
-	json_decref(d);
-	free_state(rev);
-
-	void *p[3];
-	json_t *pd[3];
-	for (int i = 0; i < 3; i++) {
-		p[i] = new_state(c);
-		FEED(p[i], cut[i], cut[i + 1], i == 1);
-		pd[i] = doc_of(p[i]);
-	}
-	static const int order[][3] = { { 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 } };
-	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
-		void *acc = new_state(c);
-		for (int i = 0; i < 3; i++)
-			CU_ASSERT_EQUAL(M.merge(acc, p[order[o][i]]), 0);
-		d = doc_of(acc);
-		CU_ASSERT(same(want, d));
-		json_decref(d);
-		free_state(acc);
-		acc = load_doc(pd[order[o][0]], c);
-		merge_doc(acc, pd[order[o][1]], c);
-		merge_doc(acc, pd[order[o][2]], c);
-		d = doc_of(acc);
-		CU_ASSERT(same(want, d));
-		json_decref(d);
-		free_state(acc);
-	}
-	static const int grp[][3] = { { 0, 1, 2 }, { 1, 2, 0 }, { 2, 0, 1 } };
-	for (size_t g = 0; g < sizeof(grp) / sizeof(grp[0]); g++) {
-		void *ab = load_doc(pd[grp[g][0]], c);
-		merge_doc(ab, pd[grp[g][1]], c);
-		json_t *abd = doc_of(ab);
-		void *acc;
-		if (g == 1) {
-			acc = load_doc(pd[grp[g][2]], c);
-			merge_doc(acc, abd, c);
-		} else {
-			acc = load_doc(abd, c);
-			merge_doc(acc, pd[grp[g][2]], c);
-		}
-		d = doc_of(acc);
-		CU_ASSERT(same(want, d));
-		json_decref(d);
-		json_decref(abd);
-		free_state(acc);
-		free_state(ab);
-	}
-	void *rt = load_doc(want, c);
-	d = doc_of(rt);
-	CU_ASSERT(same(want, d));
-	json_decref(d);
-	free_state(rt);
-	for (int i = 0; i < 3; i++) {
-		json_decref(pd[i]);
-		free_state(p[i]);
-	}
-	free_state(whole);
-	return want;
-}
-
-/* Map @p key cut in the figures @p f to topk keys + "other"; the sketch
- * @p sk holds the full map, equal to @p full (the totals-scope figures). */
-static void check_cut_and_full(const json_t *f, const json_t *sk, const char *key,
-			       unsigned topk, const json_t *full)
-{
-	CU_ASSERT_EQUAL(json_object_size(json_object_get(f, key)), topk + 1);
-	json_t *m;
-	CU_ASSERT_EQUAL(an_map_load(sk, key, &m), 0);
-	CU_ASSERT_FATAL(m != NULL);
-	CU_ASSERT(json_equal(m, full));
-	/* top keys exact, "other" the rest */
-	uint64_t tot = 0, top = 0;
-	const char *k;
-	json_t *v;
-	json_object_foreach(m, k, v)
-		tot += (uint64_t)json_integer_value(v);
-	json_object_foreach((json_t *)(uintptr_t)json_object_get(f, key), k, v) {
-		if (strcmp(k, "other") == 0)
-			continue;
-		CU_ASSERT(json_equal(v, json_object_get(m, k)));
-		top += (uint64_t)json_integer_value(v);
-	}
-	CU_ASSERT_EQUAL((uint64_t)json_integer_value(json_object_get(json_object_get(f, key),
-								      "other")), tot - top);
-	json_decref(m);
-}
 
 static void test_order_free(void)
 {
 	set_cfg();
 	make_msgs();
 	an_cfg_t c = cfg_total;
-	json_t *want = check_order_free(&c);
+	json_t *want = check_order_free(&c, feed_range, nmsgs);
 	CU_ASSERT_EQUAL(json_object_size(json_object_get(want, "s")), 0);
 	json_t *tf = json_incref(json_object_get(json_object_get(want, "f"), "edns"));
 	json_decref(want);
 
 	c = cfg_iv;
 	c.map_topk_interval = 3;
-	want = check_order_free(&c);
+	want = check_order_free(&c, feed_range, nmsgs);
 	const json_t *f = json_object_get(json_object_get(want, "f"), "edns"),
 		     *sk = json_object_get(want, "s");
 	CU_ASSERT_EQUAL(json_object_size(sk), 2); /* version and udp_size */
