@@ -111,12 +111,12 @@ static void src_obs(src_obs_t *x, const an_obs_t *o, const an_cfg_t *cfg)
 
 	x->v6 = o->pkt->ipver == 6;
 	if (x->v6) {
-		x->h = an_hash_addr(a, 16);
-		x->h64 = an_hash_addr(a, 8);
+		x->h = an_hash_addr16(a);
+		x->h64 = an_hash_addr8(a);
 		an_ss_key_set(&x->k, 6, a, 128);
 		an_ss_key_set(&x->pk, 6, a, cfg->v6_prefix);
 	} else {
-		x->h = an_hash_addr(a, 4);
+		x->h = an_hash_addr4(a);
 		an_ss_key_set(&x->k, 4, a, 32);
 		an_ss_key_set(&x->pk, 4, a, cfg->v4_prefix);
 	}

@@ -43,6 +43,60 @@ typedef struct an_hll {
  */
 uint64_t an_hash_addr(const uint8_t *a, size_t n);
 
+/* The pieces of an_hash_addr(), inline for the fixed lengths of the
+ * per-query path (the same values: the unit test pins them). */
+static inline uint64_t an_hash_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+#define AN_HASH_SEED(n) (UINT64_C(0x2545f4914f6cdd1d) + (uint64_t)(n) * UINT64_C(0x9e3779b97f4a7c15))
+
+static inline uint64_t an_hash_rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static inline uint64_t an_hash_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
+}
+
+/** an_hash_addr(a, 4) */
+static inline uint64_t an_hash_addr4(const uint8_t *a)
+{
+	return an_hash_mix(AN_HASH_SEED(4) ^ an_hash_rd32(a));
+}
+
+/** an_hash_addr(a, 8) */
+static inline uint64_t an_hash_addr8(const uint8_t *a)
+{
+	return an_hash_mix(AN_HASH_SEED(8) ^ an_hash_rd64(a));
+}
+
+/** an_hash_addr(a, 16) */
+static inline uint64_t an_hash_addr16(const uint8_t *a)
+{
+	return an_hash_mix(an_hash_mix(AN_HASH_SEED(16) ^ an_hash_rd64(a)) ^ an_hash_rd64(a + 8));
+}
+
 /** Set up @p h with 2^@p p zeroed registers.
  *  @return 0, DW_EINVAL (@p p outside 4..18), DW_ENOMEM. */
 int an_hll_init(an_hll_t *h, unsigned p);

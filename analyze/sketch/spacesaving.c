@@ -143,19 +143,19 @@ uint64_t an_ss_min(const an_ss_t *s)
 
 /* The hash sits in the slot beside the index, so probing past other keys
  * compares hashes without touching their counters (a cache miss each). */
-static uint64_t slot_val(uint32_t idx, uint32_t h)
+static inline uint64_t slot_val(uint32_t idx, uint32_t h)
 {
 	return (uint64_t)h << 32 | (idx + 1);
 }
 
-static uint32_t slot_idx(uint64_t v)
+static inline uint32_t slot_idx(uint64_t v)
 {
 	return (uint32_t)v - 1;
 }
 
 /* memcmp(a, b, sizeof(*a)) == 0, in three loads a side: keys are
  * compared on every probe that matches a hash. */
-static int key_eq(const an_ss_key_t *a, const an_ss_key_t *b)
+static inline int key_eq(const an_ss_key_t *a, const an_ss_key_t *b)
 {
 	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
 	uint64_t x0, x1, y0, y1;
@@ -172,7 +172,7 @@ static int key_eq(const an_ss_key_t *a, const an_ss_key_t *b)
 }
 
 /* Table slot holding @p k, or the empty slot where it would go. */
-static uint32_t tab_find(const an_ss_t *s, const an_ss_key_t *k, uint32_t h)
+static inline uint32_t tab_find(const an_ss_t *s, const an_ss_key_t *k, uint32_t h)
 {
 	uint32_t i = h & s->mask;
 	uint64_t v;
@@ -187,7 +187,7 @@ static uint32_t tab_find(const an_ss_t *s, const an_ss_key_t *k, uint32_t h)
 
 /* The empty slot where a key known to be absent, of hash @p h, goes:
  * what tab_find() returns for it, without comparing keys. */
-static uint32_t tab_empty(const an_ss_t *s, uint32_t h)
+static inline uint32_t tab_empty(const an_ss_t *s, uint32_t h)
 {
 	uint32_t i = h & s->mask;
 
@@ -197,7 +197,7 @@ static uint32_t tab_empty(const an_ss_t *s, uint32_t h)
 }
 
 /* Table slot of counter @p idx (present), found by index alone. */
-static uint32_t tab_slot(const an_ss_t *s, uint32_t idx, uint32_t h)
+static inline uint32_t tab_slot(const an_ss_t *s, uint32_t idx, uint32_t h)
 {
 	uint32_t i = h & s->mask;
 
@@ -209,7 +209,7 @@ static uint32_t tab_slot(const an_ss_t *s, uint32_t idx, uint32_t h)
 /* Empty slot @p i by shifting later members of its cluster back (Knuth,
  * TAOCP 6.4 Algorithm R): a member may move to i when its home is not
  * cyclically within (i, j]. */
-static void tab_del(an_ss_t *s, uint32_t i)
+static inline void tab_del(an_ss_t *s, uint32_t i)
 {
 	uint32_t j = i;
 	uint64_t v;
@@ -231,7 +231,7 @@ static void tab_del(an_ss_t *s, uint32_t i)
 
 /* A bucket of @p count after bucket @p after (NIL: at the front). The
  * callers free before they allocate, so one is always free. */
-static uint32_t bucket_new(an_ss_t *s, uint32_t after, uint64_t count)
+static inline uint32_t bucket_new(an_ss_t *s, uint32_t after, uint64_t count)
 {
 	uint32_t i = s->bfree;
 	bucket_t *b = &s->b[i];
@@ -325,6 +325,54 @@ static void increment(an_ss_t *s, uint32_t idx, uint64_t w)
 	place(s, idx, unlink_entry(s, idx), c);
 }
 
+/* increment(s, idx, 1), the per-query case, spelled out: the same list
+ * operations in the same order (the counter goes to the head of the
+ * bucket of count + 1, which follows its bucket or is made after it), so
+ * the same counter is evicted next. */
+static inline __attribute__((always_inline)) void increment1(an_ss_t *s, uint32_t idx)
+{
+	entry_t *e = &s->e[idx];
+	uint32_t bi = e->bucket, nb, p = e->prev, n = e->next, t;
+	bucket_t *b = &s->b[bi];
+	uint64_t c = b->count + 1;
+
+	nb = b->next;
+	if (p == NIL && n == NIL) {
+		if (nb == NIL || s->b[nb].count != c) {
+			/* alone, and no bucket of c: the bucket's count changes */
+			b->count = c;
+			e->it.count = c;
+			return;
+		}
+		/* alone, into the next bucket: free this one */
+		b->head = NIL;
+		if (b->prev != NIL)
+			s->b[b->prev].next = nb;
+		else
+			s->bmin = nb;
+		s->b[nb].prev = b->prev;
+		b->next = s->bfree;
+		s->bfree = bi;
+		t = nb;
+	} else {
+		if (p != NIL)
+			s->e[p].next = n;
+		else
+			b->head = n;
+		if (n != NIL)
+			s->e[n].prev = p;
+		t = nb != NIL && s->b[nb].count == c ? nb : bucket_new(s, bi, c);
+	}
+	bucket_t *tb = &s->b[t];
+	e->bucket = t;
+	e->it.count = c;
+	e->prev = NIL;
+	e->next = tb->head;
+	if (tb->head != NIL)
+		s->e[tb->head].prev = idx;
+	tb->head = idx;
+}
+
 /* ---- updates ------------------------------------------------------------ */
 
 void an_ss_add_hashed(an_ss_t *s, const an_ss_key_t *k, uint64_t h64, uint64_t w)
@@ -337,7 +385,10 @@ void an_ss_add_hashed(an_ss_t *s, const an_ss_key_t *k, uint64_t h64, uint64_t w
 	slot = tab_find(s, k, h);
 	s->total += w;
 	if (s->tab[slot]) {
-		increment(s, slot_idx(s->tab[slot]), w);
+		if (w == 1)
+			increment1(s, slot_idx(s->tab[slot]));
+		else
+			increment(s, slot_idx(s->tab[slot]), w);
 		return;
 	}
 	if (s->n < s->cap) {
@@ -362,7 +413,10 @@ void an_ss_add_hashed(an_ss_t *s, const an_ss_key_t *k, uint64_t h64, uint64_t w
 	/* The deletion may have moved the empty slot found above; @p k is
 	 * still absent, so the first empty slot from its home is its place. */
 	s->tab[tab_empty(s, h)] = slot_val(idx, h);
-	increment(s, idx, w);
+	if (w == 1)
+		increment1(s, idx);
+	else
+		increment(s, idx, w);
 }
 
 void an_ss_add(an_ss_t *s, const an_ss_key_t *k, uint64_t w)

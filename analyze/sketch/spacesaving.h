@@ -59,18 +59,25 @@ typedef struct an_ss an_ss_t; /* opaque: an_ss_new() owns it */
  *  @p plen bits (clamped to 32 or 128). */
 static inline void an_ss_key_set(an_ss_key_t *k, int ipver, const uint8_t *addr, unsigned plen)
 {
-	unsigned alen = ipver == 4 ? 4 : 16, full, i;
+	/* Word-wise: the address in two 64-bit words, ANDed with a mask of
+	 * plen leading bits in memory order (byte i, bit 7 first). */
+	uint64_t w[2] = { 0, 0 }, m[2];
+	unsigned alen = ipver == 4 ? 4 : 16;
 
 	if (plen > alen * 8)
 		plen = alen * 8;
-	memset(k, 0, sizeof(*k));
+	__builtin_memcpy(w, addr, alen);
+	m[0] = plen >= 64 ? ~UINT64_C(0) : plen ? ~UINT64_C(0) << (64 - plen) : 0;
+	m[1] = plen >= 128 ? ~UINT64_C(0) : plen > 64 ? ~UINT64_C(0) << (128 - plen) : 0;
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+	m[0] = __builtin_bswap64(m[0]);
+	m[1] = __builtin_bswap64(m[1]);
+#endif
+	w[0] &= m[0];
+	w[1] &= m[1];
 	k->ipver = (uint8_t)(ipver == 4 ? 4 : 6);
 	k->plen = (uint8_t)plen;
-	full = plen / 8;
-	for (i = 0; i < full; i++)
-		k->addr[i] = addr[i];
-	if (plen % 8)
-		k->addr[full] = (uint8_t)(addr[full] & (0xff00u >> (plen % 8)));
+	__builtin_memcpy(k->addr, w, 16);
 }
 
 /** The hash a summary files @p k under: an_hash_addr() of the 4 or 16
@@ -78,7 +85,7 @@ static inline void an_ss_key_set(an_ss_key_t *k, int ipver, const uint8_t *addr,
  *  HyperLogLog update (an_ss_add_hashed()). */
 static inline uint64_t an_ss_key_hash(const an_ss_key_t *k)
 {
-	return an_hash_addr(k->addr, k->ipver == 4 ? 4 : 16);
+	return k->ipver == 4 ? an_hash_addr4(k->addr) : an_hash_addr16(k->addr);
 }
 
 /** Allocate a summary of @p capacity counters (1..2^24).
