@@ -63,12 +63,25 @@ static void on_payload(const nl_dns_t *pkt, void *user)
 
 /* Counter deltas: the decoder's counters are monotonic over the feed's
  * life; a file's share is the difference across the file. */
+/* The decoder's counters are all uint64_t: walked as an array below. */
+_Static_assert(sizeof(nl_stats_t) % sizeof(uint64_t) == 0,
+	       "nl_stats_t must hold only uint64_t counters");
+
 static void net_delta(nl_stats_t *d, const nl_stats_t *now, const nl_stats_t *before)
 {
 	const uint64_t *a = (const uint64_t *)now, *b = (const uint64_t *)before;
 	uint64_t *o = (uint64_t *)d;
 	for (size_t i = 0; i < sizeof(*d) / sizeof(uint64_t); i++)
 		o[i] = a[i] - b[i];
+}
+
+/* a += b, counter by counter. */
+static void net_add(nl_stats_t *a, const nl_stats_t *b)
+{
+	const uint64_t *s = (const uint64_t *)b;
+	uint64_t *o = (uint64_t *)a;
+	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+		o[i] += s[i];
 }
 
 int rl_feed_file(rl_feed_t *f, const char *path, rl_feed_msg_cb cb, void *user,
@@ -174,10 +187,7 @@ void rl_feed_finish(rl_feed_t *f, rl_feed_msg_cb cb, void *user, rl_feed_stats_t
 	f->cb = NULL;
 	f->st = NULL;
 	net_delta(&delta, nl_decoder_stats(f->dec), &before);
-	const uint64_t *a = (const uint64_t *)&delta;
-	uint64_t *o = (uint64_t *)&st->net;
-	for (size_t i = 0; i < sizeof(delta) / sizeof(uint64_t); i++)
-		o[i] += a[i];
+	net_add(&st->net, &delta);
 }
 
 void rl_feed_stats_add(rl_feed_stats_t *a, const rl_feed_stats_t *b)
@@ -192,10 +202,7 @@ void rl_feed_stats_add(rl_feed_stats_t *a, const rl_feed_stats_t *b)
 	a->responses += b->responses;
 	for (int i = 0; i < DW_BAD__COUNT; i++)
 		a->malformed[i] += b->malformed[i];
-	const uint64_t *s = (const uint64_t *)&b->net;
-	uint64_t *o = (uint64_t *)&a->net;
-	for (size_t i = 0; i < sizeof(b->net) / sizeof(uint64_t); i++)
-		o[i] += s[i];
+	net_add(&a->net, &b->net);
 	a->unsupported_link += b->unsupported_link;
 	if (b->unsupported_linktype >= 0)
 		a->unsupported_linktype = b->unsupported_linktype;
