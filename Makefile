@@ -3,7 +3,7 @@
 #   make            build ./rootlens
 #   make check      install deps, rebuild from scratch, run every test
 #   make demo       decode the bundled datasets
-#   make bench      throughput against peers, in one run
+#   make bench      throughput against peers, in one run (analysis, capture)
 #   make fuzz       libFuzzer harnesses (clang)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -18,10 +18,10 @@ WARN = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wcast-qual -Wwrite-strings -Wundef \
        -Wpointer-arith -Werror=implicit-function-declaration \
        -Werror=format-security
-CPPFLAGS += -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -Ianalyze
+CPPFLAGS += -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -Ianalyze -Icapture -Ireport -Iarchive
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS)
-LDLIBS_BASE = -ljansson -lcrypto -lz -lpthread -lm
+LDLIBS_BASE = -lsqlite3 -ljansson -lcrypto -lz -lpthread -lm
 
 ifeq ($(ISAL),auto)
   ifneq ($(wildcard /usr/include/isa-l/igzip_lib.h),)
@@ -35,6 +35,8 @@ ifeq ($(ISAL),yes)
   LDLIBS_BASE += -lisal
 endif
 LDLIBS = $(LDLIBS_BASE)
+# live capture (the collector) only
+LDLIBS_PCAP = -lpcap
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DRL_VERSION=\"$(VERSION)\"
@@ -45,6 +47,9 @@ CAPFILE_SRC = $(wildcard lib/capfile/*.c)
 NETLAYERS_SRC = $(wildcard lib/netlayers/*.c)
 COMMON_SRC = $(wildcard lib/common/*.c)
 ANALYZE_SRC = $(wildcard analyze/*.c analyze/metrics/*.c analyze/sketch/*.c)
+CAPTURE_SRC = $(wildcard capture/*.c)
+REPORT_SRC = $(wildcard report/*.c)
+ARCHIVE_SRC = $(wildcard archive/*.c)
 CMD_SRC = $(wildcard src/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -54,8 +59,11 @@ LIB_CAPFILE = $(BUILD)/libcapfile.a
 LIB_NETLAYERS = $(BUILD)/libnetlayers.a
 LIB_COMMON = $(BUILD)/libcommon.a
 LIB_ANALYZE = $(BUILD)/libanalyze.a
+LIB_CAPTURE = $(BUILD)/libcapture.a
+LIB_REPORT = $(BUILD)/libreport.a
+LIB_ARCHIVE = $(BUILD)/librlarchive.a
 # link order: users before what they use
-LIBS = $(LIB_ANALYZE) $(LIB_COMMON) $(LIB_CAPFILE) $(LIB_NETLAYERS) $(LIB_DNSWIRE)
+LIBS = $(LIB_ARCHIVE) $(LIB_REPORT) $(LIB_CAPTURE) $(LIB_ANALYZE) $(LIB_COMMON) $(LIB_CAPFILE) $(LIB_NETLAYERS) $(LIB_DNSWIRE)
 
 BIN = $(BUILD)/rootlens
 
@@ -80,12 +88,15 @@ $(LIB_CAPFILE): $(call obj,$(CAPFILE_SRC))
 $(LIB_NETLAYERS): $(call obj,$(NETLAYERS_SRC))
 $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 $(LIB_ANALYZE): $(call obj,$(ANALYZE_SRC))
+$(LIB_CAPTURE): $(call obj,$(CAPTURE_SRC))
+$(LIB_REPORT): $(call obj,$(REPORT_SRC))
+$(LIB_ARCHIVE): $(call obj,$(ARCHIVE_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
 $(BIN): $(call obj,$(CMD_SRC)) $(LIBS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(CMD_SRC)) $(LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(CMD_SRC)) $(LIBS) $(LDLIBS) $(LDLIBS_PCAP)
 
 # Unit tests and fuzz replays link only the layer they test and those
 # below it, so a layer cannot grow a dependency upwards unnoticed.
@@ -105,6 +116,15 @@ $(BUILD)/tests/test_cm_%: tests/unit/test_cm_%.c $(wildcard tests/unit/*.h) $(LI
 $(BUILD)/tests/test_an_%: tests/unit/test_an_%.c $(wildcard tests/unit/*.h) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(TEST_CC) $< $(LIBS) $(LDLIBS) -lcunit
+$(BUILD)/tests/test_cap_%: tests/unit/test_cap_%.c $(wildcard tests/unit/*.h) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $< $(LIBS) $(LDLIBS) $(LDLIBS_PCAP) -lcunit
+$(BUILD)/tests/test_ar_%: tests/unit/test_ar_%.c $(wildcard tests/unit/*.h) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $< $(LIBS) $(LDLIBS) $(LDLIBS_PCAP) -lcunit
+$(BUILD)/tests/test_rp_%: tests/unit/test_rp_%.c $(wildcard tests/unit/*.h) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(TEST_CC) $< $(LIBS) $(LDLIBS) $(LDLIBS_PCAP) -lcunit
 
 REPLAY_CC = $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c
 $(BUILD)/tests/replay_fuzz_dw_%: tests/fuzz/fuzz_dw_%.c tests/fuzz/replay_main.c $(LIB_DNSWIRE)
@@ -116,6 +136,9 @@ $(BUILD)/tests/replay_fuzz_cf_%: tests/fuzz/fuzz_cf_%.c tests/fuzz/replay_main.c
 $(BUILD)/tests/replay_fuzz_nl_%: tests/fuzz/fuzz_nl_%.c tests/fuzz/replay_main.c $(LIB_NETLAYERS) $(LIB_DNSWIRE)
 	@mkdir -p $(dir $@)
 	$(REPLAY_CC) $(LIB_NETLAYERS) $(LIB_DNSWIRE)
+$(BUILD)/tests/replay_fuzz_cap_%: tests/fuzz/fuzz_cap_%.c tests/fuzz/replay_main.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(REPLAY_CC) $(LIBS) $(LDLIBS) $(LDLIBS_PCAP)
 
 # lib/dnswire uses libc only and never allocates or does I/O: enforced here.
 layers: $(LIB_DNSWIRE)
@@ -142,10 +165,11 @@ asan:
 	  SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  unit e2e
 
-# The zlib-only build (ISAL=no) of the reader and its gzip tests.
+# The zlib-only build (ISAL=no) of the reader, the capture writer and their gzip tests.
 noisal:
-	$(MAKE) BUILD=build-noisal ISAL=no build-noisal/tests/test_cf_gzip
+	$(MAKE) BUILD=build-noisal ISAL=no build-noisal/tests/test_cf_gzip build-noisal/tests/test_cap_gzfile
 	@build-noisal/tests/test_cf_gzip
+	@build-noisal/tests/test_cap_gzfile
 
 deps:
 	@scripts/install-deps.sh
@@ -169,6 +193,8 @@ demo: rootlens
 bench: rootlens
 	@scripts/install-deps.sh --bench
 	bench/run.sh
+	@if [ "$$(id -u)" -eq 0 ]; then bench/capture.sh; \
+	else echo "bench: capture benchmark skipped (needs root: network namespaces)"; fi
 
 FUZZ_SECONDS ?= 60
 fuzz:

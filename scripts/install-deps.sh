@@ -7,14 +7,21 @@ set -eu
 
 # build: compiler, libraries
 pkgs="build-essential pkg-config libpcap-dev zlib1g-dev libisal-dev isal publicsuffix \
-libjansson-dev libssl-dev libcunit1-dev"
+libjansson-dev libssl-dev libcunit1-dev libsqlite3-dev sqlite3"
 # tests: the oracle (tshark), fuzzing (clang/libFuzzer), the test drivers
 pkgs="$pkgs tshark wireshark-common clang libclang-rt-14-dev python3 python3-yaml gzip \
 xxd"
-# benchmarks and dataset recording: real peers and real DNS software
+# the collector's tests: a real server and clients in network namespaces,
+# tcpdump beside the capture, tcpreplay onto loopback
+pkgs="$pkgs tcpdump knot knot-dnsutils bind9-dnsutils dnsperf iproute2 ethtool \
+tcpreplay util-linux"
+# the archive: contributions over ssh to a real sshd on 127.0.0.1
+pkgs="$pkgs openssh-server openssh-client"
+# the report: gnuplot draws, headless Chromium checks the page
+pkgs="$pkgs gnuplot-nox chromium fonts-dejavu-core"
+# benchmarks: peers
 if [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--all" ]; then
-	pkgs="$pkgs tcpdump dnscap knot knot-dnsutils bind9-dnsutils dnsperf \
-iproute2 ethtool tcpreplay"
+	pkgs="$pkgs dnscap"
 fi
 
 missing=""

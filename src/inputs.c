@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -187,7 +188,8 @@ none:
 	return 0;
 }
 
-/* json_dumpf to stdout, or to FILE.tmp renamed to FILE once complete. */
+/* json_dumpf to stdout, or to FILE.tmp renamed to FILE once complete (a
+ * FILE that exists and is not a regular file is written in place). */
 int in_write_doc(const char *cmd, const json_t *doc, const char *path, int compact)
 {
 	/* 15 digits: the 4-decimal percentages print as written (0.6, not
@@ -196,6 +198,20 @@ int in_write_doc(const char *cmd, const json_t *doc, const char *path, int compa
 	char *tmp = NULL;
 	FILE *f = stdout;
 
+	struct stat st;
+	if (path && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* /dev/null, a FIFO, a terminal: written in place (renaming a
+		 * file over a device would replace the device) */
+		if (!(f = fopen(path, "w"))) {
+			cli_err(cmd, "%s: cannot open: %s", path, strerror(errno));
+			return -1;
+		}
+		int bad = json_dumpf(doc, f, flags) < 0 || fputc('\n', f) == EOF;
+		bad |= fclose(f) != 0;
+		if (bad)
+			cli_err(cmd, "%s: writing failed: %s", path, strerror(errno));
+		return bad ? -1 : 0;
+	}
 	if (path) {
 		size_t len = strlen(path) + sizeof(".tmp");
 		if (!(tmp = malloc(len)))

@@ -49,7 +49,9 @@ int in_manifest_members(const char *path, in_member_t **out);
 /**
  * Write a stats document: indented (JSON_INDENT(1)) or @p compact, with a
  * final newline, to stdout or, when @p path is set, to PATH.tmp renamed to
- * PATH once complete (a reader never sees half a document). Prints the
+ * PATH once complete (a reader never sees half a document; a PATH that
+ * exists and is not a regular file, such as /dev/null or a FIFO, is
+ * written in place). Prints the
  * failure as "rootlens @p cmd: ...". @return 0 or -1.
  */
 int in_write_doc(const char *cmd, const json_t *doc, const char *path, int compact);

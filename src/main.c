@@ -12,6 +12,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *what;
 } commands[] = {
+	{ "capture", cmd_capture, "record DNS traffic for a window into rotated gzip pcap files" },
 	{ "decode", cmd_decode, "print DNS messages in captures, one per line, or counts" },
 	{ "analyze", cmd_analyze, "per-interval and whole-run statistics as JSON" },
 	{ "merge", cmd_merge, "merge analyze outputs (partials) into one document" },

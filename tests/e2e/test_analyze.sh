@@ -202,4 +202,18 @@ else
 	fail "merge refusals: rootlens analyze --interval 10/60 on $G failed"
 fi
 
+# -o onto something that is not a regular file (a FIFO here; /dev/null in
+# practice) writes into it: it is not replaced by a renamed file
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fromfifo" &
+catpid=$!
+"$R" analyze -q -o "$T/fifo" "$top/datasets/root-frags.pcap"
+rc=$?
+wait $catpid
+if [ "$rc" -eq 0 ] && [ -p "$T/fifo" ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/fromfifo"; then
+	ok "analyze -o FIFO writes the document into it and leaves it a FIFO"
+else
+	fail "analyze -o FIFO: exit $rc, fifo still a fifo: $([ -p "$T/fifo" ] && echo yes || echo no)"
+fi
+
 [ "$fails" -eq 0 ]

@@ -15,10 +15,10 @@ for name in $harnesses; do
 	corpus=tests/fuzz/corpus/${name#fuzz_}
 	mkdir -p "$corpus" "build-fuzz/new-$name"
 	# shellcheck disable=SC2086
-	clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude \
+	clang -std=c11 -g -O1 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -Icapture \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o "build-fuzz/$name" "tests/fuzz/$name.c" lib/dnswire/*.c lib/capfile/*.c \
-		lib/netlayers/*.c -lz -lpthread $isal
+		lib/netlayers/*.c capture/anon*.c -lcrypto -lz -lpthread $isal
 	echo "fuzzing $name for ${secs}s" >&2
 	"build-fuzz/$name" -max_total_time="$secs" -rss_limit_mb=4096 \
 		-artifact_prefix="build-fuzz/crash-$name-" -print_final_stats=1 \
