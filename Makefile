@@ -188,7 +188,17 @@ demo: rootlens
 	@mkdir -p $(BUILD)/demo
 	./rootlens analyze -q -o $(BUILD)/demo/stats.json datasets/*.pcap*
 	./rootlens export rssac002 -q --service x.root-servers.net $(BUILD)/demo/stats.json $(BUILD)/demo/rssac002
-	@echo "demo: analysis in $(BUILD)/demo/stats.json, RSSAC002 files in $(BUILD)/demo/rssac002/"
+	@rm -f $(BUILD)/demo/part-*.json
+	@for s in root-mix.pcap.gz:ams:pre root-dnsperf-udp.pcap.gz:ams:durz \
+	  root-tcp-pipelined.pcap:lhr:durz root-frags.pcap:lhr:durz root-priming.pcapng:ams:post \
+	  root-any-sll.pcap:lhr:post root-any-sll2.pcap:nrt:post; do \
+	  f=$${s%%:*}; r=$${s#*:}; i=$${r%%:*}; p=$${r#*:}; \
+	  echo "./rootlens analyze -q -i 1 --server x.root-servers.net --instance $$i --phase $$p -o $(BUILD)/demo/part-$${f%%.*}.json datasets/$$f"; \
+	  ./rootlens analyze -q -i 1 --server x.root-servers.net --instance $$i --phase $$p \
+	    -o $(BUILD)/demo/part-$${f%%.*}.json datasets/$$f || exit 1; \
+	done
+	./rootlens report -q --title "rootlens demo: datasets/ as three instances, three phases" -o $(BUILD)/demo/report $(BUILD)/demo/part-*.json
+	@echo "demo: analysis in $(BUILD)/demo/stats.json, RSSAC002 files in $(BUILD)/demo/rssac002/, report in $(BUILD)/demo/report/index.html"
 
 bench: rootlens
 	@scripts/install-deps.sh --bench

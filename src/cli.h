@@ -49,5 +49,6 @@ int cmd_analyze(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif
