@@ -492,7 +492,9 @@ int cmd_capture(int argc, char **argv)
 	int64_t t0s;
 	uint32_t t0u;
 	now_real(&t0s, &t0u);
-	c.first_us = have_start ? start * US : t0s * US + t0u;
+	c.first_us = t0s * US + t0u;
+	if (have_start && start * US > c.first_us)
+		c.first_us = start * US; /* (a --start in the past, as after a restart: now) */
 	int64_t end_s = duration ? (have_start ? start : t0s) + duration : have_end ? end : 0;
 	c.end_us = end_s ? end_s * US : INT64_MAX;
 	c.end_reason = WR_CLOSE_WINDOW_END;
