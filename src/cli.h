@@ -49,6 +49,7 @@ int cmd_analyze(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
 	{ "analyze", cmd_analyze, "per-interval and whole-run statistics as JSON" },
 	{ "merge", cmd_merge, "merge analyze outputs (partials) into one document" },
 	{ "export", cmd_export, "write RSSAC002v3 YAML files per day from an analysis" },
+	{ "archive", cmd_archive, "contributed captures: submit (local or over ssh), verify, list, analyze" },
 	{ "report", cmd_report, "plots and an HTML page from analyses (gnuplot)" },
 };
 
