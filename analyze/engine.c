@@ -85,6 +85,9 @@ void an_cfg_default(an_cfg_t *cfg)
 	cfg->tld_other_cap = 1000;
 	cfg->tld_other_cap_interval = 100;
 	cfg->scope = AN_SCOPE_TOTAL;
+	cfg->asn = NULL;
+	an_flag_rules_default(&cfg->flag);
+	cfg->flag_set = 0; /* an_merge(): the partials' rules */
 }
 
 /*

@@ -12,7 +12,16 @@
  * put in a canonical order (series by time, instances and inputs sorted),
  * so merge(a, b, c), merge(c, b, a) and merge(merge(a, b), c) write the
  * same document.
+ *
+ * Flags (flags.c) are computed from merged series, per instance: the
+ * series of an instance's single-instance partials are merged once more
+ * for that (merge_flags()), so grouping does not matter there either. A
+ * partial that already merges several instances has no series per
+ * instance: its flags are taken as they are, the one place where
+ * merge(merge(a, c), b) can differ from merge(a, b, c) (a and b of one
+ * instance, c of another): merge an instance's pieces first.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -556,6 +565,309 @@ out:
 	return rc;
 }
 
+/* ---- flags --------------------------------------------------------------- */
+
+/* The rules of this merge: cfg's members where flag_set says so, else the
+ * strictest (largest) of the partials' "flag_rules", else the defaults. */
+static int merge_rules(mctx_t *m, json_t *const *docs, size_t n, const an_cfg_t *cfg,
+		       an_flag_rules_t *r)
+{
+	an_flag_rules_t best, x;
+	int have = 0;
+
+	an_flag_rules_default(&best);
+	for (size_t d = 0; d < n; d++) {
+		const json_t *fr = json_object_get(docs[d], "flag_rules");
+		if (!fr)
+			continue;
+		if (an_flag_rules_parse(fr, &x) < 0) {
+			fail(m, "document %zu: \"flag_rules\" is not what rootlens writes", m->orig[d] + 1);
+			return DW_EFORMAT;
+		}
+		if (!have) {
+			best = x;
+			have = 1;
+			continue;
+		}
+		best.share_pct = fmax(best.share_pct, x.share_pct);
+		best.factor = fmax(best.factor, x.factor);
+		best.repeat_qps = fmax(best.repeat_qps, x.repeat_qps);
+		best.min_qps = fmax(best.min_qps, x.min_qps);
+		if (x.min_intervals > best.min_intervals)
+			best.min_intervals = x.min_intervals;
+		if (x.window > best.window)
+			best.window = x.window;
+	}
+	*r = best;
+	if (cfg) {
+		unsigned set = cfg->flag_set;
+		if (set & AN_FLAG_SHARE)
+			r->share_pct = cfg->flag.share_pct;
+		if (set & AN_FLAG_FACTOR)
+			r->factor = cfg->flag.factor;
+		if (set & AN_FLAG_REPEAT)
+			r->repeat_qps = cfg->flag.repeat_qps;
+		if (set & AN_FLAG_MIN_QPS)
+			r->min_qps = cfg->flag.min_qps;
+		if (set & AN_FLAG_MIN_INTERVALS)
+			r->min_intervals = cfg->flag.min_intervals;
+		if (set & AN_FLAG_WINDOW)
+			r->window = cfg->flag.window;
+	}
+	return 0;
+}
+
+/* A flag and where it sorts (by interval, excess, kind, subject, instance). */
+typedef struct mflag {
+	json_t *f;
+	int64_t t;
+	json_int_t excess;
+	const char *kind, *subj, *inst;
+} mflag_t;
+
+static int kind_rank(const char *k)
+{
+	return !strcmp(k, "prefix") ? 0 : !strcmp(k, "source") ? 1 : !strcmp(k, "asn") ? 2 : 3;
+}
+
+static int cmp_mflag(const void *a, const void *b)
+{
+	const mflag_t *x = a, *y = b;
+	int c;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->excess != y->excess)
+		return x->excess > y->excess ? -1 : 1;
+	if ((c = kind_rank(x->kind) - kind_rank(y->kind)) != 0)
+		return c;
+	if ((c = strcmp(x->kind, y->kind)) != 0 || (c = strcmp(x->subj, y->subj)) != 0)
+		return c;
+	return strcmp(x->inst, y->inst);
+}
+
+/* Same subject, interval and instance: one flag of two partials. */
+static int same_flag(const mflag_t *x, const mflag_t *y)
+{
+	return x->t == y->t && !strcmp(x->kind, y->kind) && !strcmp(x->subj, y->subj) &&
+	       !strcmp(x->inst, y->inst);
+}
+
+/* Keep @p f (a flag: taken) tagged with instance @p inst, "instance"
+ * right after "interval_start". @return 0, DW_ENOMEM, DW_EFORMAT. */
+static int add_flag(mflag_t **v, size_t *n, size_t *cap, json_t *f, const char *inst)
+{
+	json_t *g = json_object(), *x;
+	const char *k;
+	int rc = DW_ENOMEM;
+
+	if (!g)
+		goto out;
+	json_object_foreach(f, k, x) {
+		if (!strcmp(k, "instance"))
+			continue;
+		if (json_object_set(g, k, x) < 0)
+			goto out;
+		if (!strcmp(k, "interval_start") &&
+		    json_object_set_new(g, "instance", json_string(inst)) < 0)
+			goto out;
+	}
+	rc = DW_EFORMAT;
+	const json_t *st = json_object_get(g, "interval_start");
+	const json_t *ex = json_object_get(g, "excess_queries");
+	mflag_t mf = { g, 0, 0, json_string_value(json_object_get(g, "kind")),
+		       json_string_value(json_object_get(g, "subject")),
+		       json_string_value(json_object_get(g, "instance")) };
+	if (!json_is_string(st) || rl_time_parse(json_string_value(st), &mf.t) < 0 ||
+	    !json_is_integer(ex) || !mf.kind || !mf.subj || !mf.inst)
+		goto out;
+	mf.excess = json_integer_value(ex);
+	rc = DW_ENOMEM;
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		mflag_t *p = realloc(*v, nc * sizeof(*p));
+		if (!p)
+			goto out;
+		*v = p;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = mf;
+	g = NULL;
+	rc = 0;
+out:
+	json_decref(g);
+	json_decref(f);
+	return rc;
+}
+
+/* The better of two flags of one subject: more queries, then the text. */
+static int better(const mflag_t *x, const mflag_t *y)
+{
+	json_int_t a = json_integer_value(json_object_get(x->f, "queries"));
+	json_int_t b = json_integer_value(json_object_get(y->f, "queries"));
+	if (a != b)
+		return a > b;
+	char *s = json_dumps(x->f, JSON_COMPACT | JSON_SORT_KEYS);
+	char *t = json_dumps(y->f, JSON_COMPACT | JSON_SORT_KEYS);
+	int r = s && t && strcmp(s, t) < 0;
+	free(s);
+	free(t);
+	return r;
+}
+
+/*
+ * "flag_rules" and "flags" of the merged document @p out (whose series
+ * and sketch series are @p series, @p sk_series). One instance, every
+ * partial single-instance: the flags of the merged series. Else per
+ * instance whose partials are single-instance documents, the flags of
+ * those partials' merged series, tagged with the instance; the flags of a
+ * partial that is itself a merge of several instances as they are; one
+ * flag per instance, interval and subject (the one counting more).
+ */
+static int merge_flags(mctx_t *m, json_t *const *docs, size_t n, const an_cfg_t *cfg,
+		       json_t *out, json_t *series, json_t *sk_series)
+{
+	an_flag_rules_t r;
+	char **key = NULL;
+	mflag_t *v = NULL;
+	size_t nv = 0, capv = 0, distinct = 0;
+	int multi = 0, rc;
+	json_t *flags = NULL, *wrap = NULL, *arr = NULL, *f;
+	json_t *sub_series = NULL, *sub_sk = NULL, **sub = NULL;
+	size_t i, *sub_orig = NULL;
+	const size_t *orig = m->orig;
+
+	if ((rc = merge_rules(m, docs, n, cfg, &r)) < 0)
+		return rc;
+	rc = DW_ENOMEM;
+	if (!(key = calloc(n, sizeof(*key))) || !(sub = calloc(n, sizeof(*sub))) ||
+	    !(sub_orig = calloc(n, sizeof(*sub_orig))))
+		goto out;
+	for (size_t d = 0; d < n; d++) {
+		if (json_object_get(docs[d], "instances")) {
+			multi = 1;
+			continue;
+		}
+		if (!(key[d] = instance_key(json_object_get(docs[d], "labels"))))
+			goto out;
+		size_t e;
+		for (e = 0; e < d && (!key[e] || strcmp(key[e], key[d])); e++)
+			;
+		distinct += e == d;
+	}
+	if (!multi && distinct <= 1) {
+		/* one instance: the merged series itself */
+		if (!(wrap = json_pack("{s:O,s:O,s:{s:O}}", "interval",
+				       json_object_get(out, "interval"), "series", series,
+				       "sketch", "series", sk_series)))
+			goto out;
+		if ((rc = an_flags_compute(wrap, &r, &flags)) < 0)
+			goto out;
+		goto set;
+	}
+	/* per single instance, from its partials' merged series */
+	for (size_t d = 0; d < n; d++) {
+		size_t e, ns = 0;
+		if (!key[d])
+			continue;
+		for (e = 0; e < d && (!key[e] || strcmp(key[e], key[d])); e++)
+			;
+		if (e < d)
+			continue; /* done with the first of its instance */
+		for (e = d; e < n; e++)
+			if (key[e] && !strcmp(key[e], key[d])) {
+				sub_orig[ns] = orig[e];
+				sub[ns++] = docs[e];
+			}
+		json_decref(wrap);
+		wrap = NULL;
+		rc = DW_ENOMEM;
+		if (ns == 1) {
+			wrap = json_incref(docs[d]);
+		} else {
+			if (!(sub_series = json_array()) || !(sub_sk = json_array()))
+				goto out;
+			/* a subset of the documents, in canonical order */
+			m->orig = sub_orig;
+			rc = merge_series(m, sub, ns, sub_series, sub_sk);
+			m->orig = orig;
+			if (rc < 0)
+				goto out;
+			rc = DW_ENOMEM;
+			wrap = json_pack("{s:O,s:o,s:{s:o}}", "interval",
+					 json_object_get(out, "interval"), "series", sub_series,
+					 "sketch", "series", sub_sk);
+			sub_series = sub_sk = NULL;
+			if (!wrap)
+				goto out;
+		}
+		if ((rc = an_flags_compute(wrap, &r, &arr)) < 0)
+			goto out;
+		json_array_foreach(arr, i, f)
+			if ((rc = add_flag(&v, &nv, &capv, json_incref(f), key[d])) < 0)
+				goto out;
+		json_decref(arr);
+		arr = NULL;
+	}
+	/* the flags of merges of several instances, as they are */
+	for (size_t d = 0; d < n; d++) {
+		const json_t *pf = json_object_get(docs[d], "flags");
+		if (key[d] || !pf)
+			continue;
+		if (!json_is_array(pf)) {
+			rc = DW_EFORMAT;
+			goto bad;
+		}
+		json_array_foreach(pf, i, f) {
+			const char *inst = json_string_value(json_object_get(f, "instance"));
+			if (!json_is_object(f) || !inst) {
+				rc = DW_EFORMAT;
+				goto bad;
+			}
+			if ((rc = add_flag(&v, &nv, &capv, json_incref(f), inst)) < 0)
+				goto bad;
+		}
+		continue;
+bad:
+		if (rc == DW_EFORMAT)
+			fail(m, "document %zu: \"flags\" is not what rootlens writes", m->orig[d] + 1);
+		goto out;
+	}
+	if (nv)
+		qsort(v, nv, sizeof(*v), cmp_mflag);
+	rc = DW_ENOMEM;
+	if (!(flags = json_array()))
+		goto out;
+	for (size_t a = 0, b; a < nv; a = b) {
+		size_t best = a;
+		for (b = a + 1; b < nv && same_flag(&v[a], &v[b]); b++)
+			if (better(&v[b], &v[best]))
+				best = b;
+		if (json_array_append(flags, v[best].f) < 0)
+			goto out;
+	}
+set:
+	rc = DW_ENOMEM;
+	if (json_object_set_new(out, "flag_rules", an_flag_rules_json(&r)) < 0)
+		goto out;
+	rc = json_object_set_new(out, "flags", flags) < 0 ? DW_ENOMEM : 0;
+	flags = NULL;
+out:
+	for (size_t d = 0; key && d < n; d++)
+		free(key[d]);
+	free(key);
+	free(sub);
+	free(sub_orig);
+	for (size_t a = 0; a < nv; a++)
+		json_decref(v[a].f);
+	free(v);
+	json_decref(flags);
+	json_decref(wrap);
+	json_decref(arr);
+	json_decref(sub_series);
+	json_decref(sub_sk);
+	return rc;
+}
+
 /* min of "start", max of "end" (nulls are documents without messages). */
 static json_t *bound(json_t *const *docs, size_t n, const char *key, int want_max)
 {
@@ -689,8 +1001,10 @@ json_t *an_merge(json_t *const *docs_in, size_t n, const an_cfg_t *cfg, char *er
 	if (json_object_set(out, "totals", tot) < 0 || json_object_set(out, "series", series) < 0 ||
 	    json_object_set(sk, "totals", skt) < 0 || json_object_set(sk, "series", sk_series) < 0)
 		goto out;
-	/* "instances" sits between "series" and "sketch" in the document. */
-	if ((rc = merge_instances(&m, docs, n, out, sk)) < 0)
+	/* "instances", "flag_rules" and "flags" sit between "series" and
+	 * "sketch" in the document. */
+	if ((rc = merge_instances(&m, docs, n, out, sk)) < 0 ||
+	    (rc = merge_flags(&m, docs, n, cfg, out, series, sk_series)) < 0)
 		goto out;
 	rc = json_object_set(out, "sketch", sk) < 0 ? DW_ENOMEM : 0;
 out:

@@ -47,6 +47,7 @@ double cli_now(void);
 int cmd_decode(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_flags(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_archive(int argc, char **argv);

@@ -43,6 +43,7 @@
 
 #define CMD "analyze"
 #define MAX_JOBS 256
+#define MAX_ASN_FILES 16
 
 static const char analyze_help[] =
 	"usage: rootlens analyze [OPTIONS] FILE...\n"
@@ -62,6 +63,17 @@ static const char analyze_help[] =
 	"      --prefix4 L    top_prefixes: IPv4 prefix length (24)\n"
 	"      --prefix6 L    top_prefixes: IPv6 prefix length (48)\n"
 	"      --top K        entries in the whole-run top lists (20)\n"
+	"      --asn-map FILE routes to origin ASes (CAIDA prefix2as text: prefix,\n"
+	"                     length, AS per line; repeatable, e.g. IPv4 and IPv6):\n"
+	"                     \"asn\" in the top lists, top_asns, flags on ASes\n"
+	"Flags (misbehaving senders, per interval; see rootlens-flags(1)):\n"
+	"      --flag-share PCT   more than PCT % of the interval's queries (5)\n"
+	"      --flag-factor F    more than F times its own baseline (10)\n"
+	"      --flag-repeat-qps Q  one question more than Q times a second (1)\n"
+	"      --flag-min-qps Q   share and rise need Q queries a second or more (10)\n"
+	"      --flag-min-intervals N  rise needs N preceding intervals (5)\n"
+	"      --flag-window N    baseline: median of up to N preceding intervals (60)\n"
+	"Reading and writing:\n"
 	"  -j, --jobs N       workers (default: online CPUs); a large classic pcap\n"
 	"                     file (plain or multi-member gzip) is cut into parts\n"
 	"                     when whole files cannot keep them busy; same result\n"
@@ -248,6 +260,16 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *v)
 	if (*s < '0' || *s > '9' || *end != '\0' || x < lo || x > hi)
 		return -1;
 	*v = (unsigned)x;
+	return 0;
+}
+
+static int parse_real(const char *s, double lo, double hi, double *v)
+{
+	char *end;
+	double x = strtod(s, &end);
+	if (end == s || *end != '\0' || !(x >= lo && x <= hi))
+		return -1;
+	*v = x;
 	return 0;
 }
 
@@ -648,7 +670,8 @@ static void wait_progress(worker_t *w, size_t nw, unsigned files, uint64_t total
 
 int cmd_analyze(int argc, char **argv)
 {
-	enum { O_SERVER = 256, O_INSTANCE, O_PHASE, O_PREFIX4, O_PREFIX6, O_TOP, O_WARMUP };
+	enum { O_SERVER = 256, O_INSTANCE, O_PHASE, O_PREFIX4, O_PREFIX6, O_TOP, O_WARMUP,
+	       O_ASN, O_FSHARE, O_FFACTOR, O_FREPEAT, O_FMINQPS, O_FMININT, O_FWINDOW };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "server", required_argument, NULL, O_SERVER },
@@ -660,6 +683,13 @@ int cmd_analyze(int argc, char **argv)
 		{ "top", required_argument, NULL, O_TOP },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "split-warmup", required_argument, NULL, O_WARMUP },
+		{ "asn-map", required_argument, NULL, O_ASN },
+		{ "flag-share", required_argument, NULL, O_FSHARE },
+		{ "flag-factor", required_argument, NULL, O_FFACTOR },
+		{ "flag-repeat-qps", required_argument, NULL, O_FREPEAT },
+		{ "flag-min-qps", required_argument, NULL, O_FMINQPS },
+		{ "flag-min-intervals", required_argument, NULL, O_FMININT },
+		{ "flag-window", required_argument, NULL, O_FWINDOW },
 		{ "output", required_argument, NULL, 'o' },
 		{ "compact", no_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -671,9 +701,13 @@ int cmd_analyze(int argc, char **argv)
 	const char *labels_cli[3] = { NULL, NULL, NULL }, *out_path = NULL;
 	unsigned jobs = 0, warm_s = 0;
 	int warm_set = 0;
+	const char *asn_files[MAX_ASN_FILES];
+	size_t nasn_files = 0;
+	an_asnmap_t *asn = NULL;
 	int c, compact = 0, quiet = 0, damaged = 0, status = RL_EXIT_OK;
 
 	an_cfg_default(&acfg);
+	acfg.flag_set = AN_FLAG_ALL; /* the rules are this command line's */
 	nl_config_default(&ncfg);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i:p:j:o:cqh", longopts, NULL)) != -1) {
@@ -715,15 +749,70 @@ int cmd_analyze(int argc, char **argv)
 				return cli_usage_error(CMD, "bad --split-warmup '%s' (0..86400 s)", optarg);
 			warm_set = 1;
 			break;
+		case O_ASN:
+			if (nasn_files == MAX_ASN_FILES)
+				return cli_usage_error(CMD, "at most %d --asn-map files", MAX_ASN_FILES);
+			asn_files[nasn_files++] = optarg;
+			break;
+		case O_FSHARE:
+			if (parse_real(optarg, 0, 100, &acfg.flag.share_pct) < 0)
+				goto bad_flag;
+			break;
+		case O_FFACTOR:
+			if (parse_real(optarg, 1, 1e9, &acfg.flag.factor) < 0)
+				goto bad_flag;
+			break;
+		case O_FREPEAT:
+			if (parse_real(optarg, 0, 1e9, &acfg.flag.repeat_qps) < 0)
+				goto bad_flag;
+			break;
+		case O_FMINQPS:
+			if (parse_real(optarg, 0, 1e9, &acfg.flag.min_qps) < 0)
+				goto bad_flag;
+			break;
+		case O_FMININT:
+			if (parse_uint(optarg, 0, 100000, &acfg.flag.min_intervals) < 0)
+				goto bad_flag;
+			break;
+		case O_FWINDOW:
+			if (parse_uint(optarg, 1, 100000, &acfg.flag.window) < 0)
+				goto bad_flag;
+			break;
 		case 'o': out_path = optarg; break;
 		case 'c': compact = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(analyze_help, stdout); return RL_EXIT_OK;
 		default: return cli_usage_error(CMD, "bad option");
 		}
+		continue;
+bad_flag:
+		for (size_t i = 0; longopts[i].name; i++)
+			if (longopts[i].val == c)
+				return cli_usage_error(CMD, "bad --%s '%s' (share: 0..100 %%, "
+						       "factor: >= 1, rates: >= 0 q/s, intervals: "
+						       "whole numbers, window >= 1)",
+						       longopts[i].name, optarg);
+		return cli_usage_error(CMD, "bad option");
 	}
 	if (optind >= argc)
 		return cli_usage_error(CMD, "no input files");
+	if (nasn_files) {
+		char err[512];
+		int rc = an_asnmap_new(&asn);
+		for (size_t i = 0; rc == 0 && i < nasn_files; i++)
+			rc = an_asnmap_load(asn, asn_files[i], err, sizeof(err));
+		if (rc == 0)
+			rc = an_asnmap_build(asn, err, sizeof(err));
+		if (rc < 0) {
+			if (rc == DW_ENOMEM)
+				cli_err(CMD, "loading the AS map: out of memory");
+			else
+				cli_err(CMD, "--asn-map %s", err);
+			an_asnmap_free(asn);
+			return rc == DW_ENOMEM ? RL_EXIT_FATAL : RL_EXIT_DAMAGED;
+		}
+		acfg.asn = asn;
+	}
 	if (!warm_set)
 		warm_s = (ncfg.tcp_timeout_s > ncfg.frag_timeout_s ? ncfg.tcp_timeout_s
 								    : ncfg.frag_timeout_s) + 10;
@@ -813,7 +902,13 @@ int cmd_analyze(int argc, char **argv)
 				goto oom;
 	}
 	if (ndocs == 1) {
+		/* an_merge() sets the flags of several parts; one is done here */
 		doc = json_incref(docs[0]);
+		int rc = an_flags_apply(doc, &acfg.flag);
+		if (rc < 0) {
+			cli_err(CMD, "flags: %s", dw_strerror(rc));
+			goto out;
+		}
 	} else {
 		char err[512];
 		if (!(doc = an_merge(docs, ndocs, &acfg, err, sizeof(err)))) {
@@ -845,5 +940,6 @@ out:
 	free(docs);
 	free(w);
 	free(files);
+	an_asnmap_free(asn);
 	return status;
 }

@@ -25,6 +25,14 @@ static const char merge_help[] =
 	"the same document. All documents must have the same schema and\n"
 	"interval.\n"
 	"\n"
+	"Flags (rootlens-flags(1)) are computed again from the merged series of\n"
+	"each instance whose partials are single-instance documents; a partial\n"
+	"that merges several instances contributes its flags as they are. The\n"
+	"rules are the partials' (the strictest where they differ), or:\n"
+	"      --flag-share PCT, --flag-factor F, --flag-repeat-qps Q,\n"
+	"      --flag-min-qps Q, --flag-min-intervals N, --flag-window N\n"
+	"                     as in rootlens analyze\n"
+	"\n"
 	"  -o, --output FILE  write FILE (through FILE.tmp) instead of stdout\n"
 	"  -c, --compact      one-line JSON instead of indented\n"
 	"  -h, --help         this text\n"
@@ -32,25 +40,79 @@ static const char merge_help[] =
 	"Exit status: 0 ok, 1 a document could not be read or does not fit\n"
 	"(nothing is written), 2 usage error, 3 fatal error.\n";
 
+static int parse_num(const char *s, double lo, double hi, double *v)
+{
+	char *end;
+	double x = strtod(s, &end);
+	if (end == s || *end != '\0' || !(x >= lo && x <= hi))
+		return -1;
+	*v = x;
+	return 0;
+}
+
 int cmd_merge(int argc, char **argv)
 {
+	enum { O_FSHARE = 256, O_FFACTOR, O_FREPEAT, O_FMINQPS, O_FMININT, O_FWINDOW };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compact", no_argument, NULL, 'c' },
+		{ "flag-share", required_argument, NULL, O_FSHARE },
+		{ "flag-factor", required_argument, NULL, O_FFACTOR },
+		{ "flag-repeat-qps", required_argument, NULL, O_FREPEAT },
+		{ "flag-min-qps", required_argument, NULL, O_FMINQPS },
+		{ "flag-min-intervals", required_argument, NULL, O_FMININT },
+		{ "flag-window", required_argument, NULL, O_FWINDOW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out_path = NULL;
 	int c, compact = 0, status = RL_EXIT_DAMAGED;
+	an_cfg_t cfg;
+	double v = 0;
 
+	an_cfg_default(&cfg);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:ch", longopts, NULL)) != -1) {
+		int bad = 0;
 		switch (c) {
 		case 'o': out_path = optarg; break;
 		case 'c': compact = 1; break;
+		case O_FSHARE:
+			bad = parse_num(optarg, 0, 100, &cfg.flag.share_pct);
+			cfg.flag_set |= AN_FLAG_SHARE;
+			break;
+		case O_FFACTOR:
+			bad = parse_num(optarg, 1, 1e9, &cfg.flag.factor);
+			cfg.flag_set |= AN_FLAG_FACTOR;
+			break;
+		case O_FREPEAT:
+			bad = parse_num(optarg, 0, 1e9, &cfg.flag.repeat_qps);
+			cfg.flag_set |= AN_FLAG_REPEAT;
+			break;
+		case O_FMINQPS:
+			bad = parse_num(optarg, 0, 1e9, &cfg.flag.min_qps);
+			cfg.flag_set |= AN_FLAG_MIN_QPS;
+			break;
+		case O_FMININT:
+			bad = parse_num(optarg, 0, 100000, &v) || v != (unsigned)v;
+			cfg.flag.min_intervals = (unsigned)v;
+			cfg.flag_set |= AN_FLAG_MIN_INTERVALS;
+			break;
+		case O_FWINDOW:
+			bad = parse_num(optarg, 1, 100000, &v) || v != (unsigned)v;
+			cfg.flag.window = (unsigned)v;
+			cfg.flag_set |= AN_FLAG_WINDOW;
+			break;
 		case 'h': fputs(merge_help, stdout); return RL_EXIT_OK;
 		default: return cli_usage_error(CMD, "bad option");
 		}
+		if (bad)
+			for (size_t i = 0; longopts[i].name; i++)
+				if (longopts[i].val == c)
+					return cli_usage_error(CMD, "bad --%s '%s' (share: 0..100 %%, "
+							       "factor: >= 1, rates: >= 0 q/s, "
+							       "intervals: whole numbers, window >= 1)",
+							       longopts[i].name, optarg);
 	}
 	if (optind >= argc)
 		return cli_usage_error(CMD, "no input documents");
@@ -94,7 +156,7 @@ int cmd_merge(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!(out = an_merge(docs, n, NULL, err, sizeof(err)))) {
+	if (!(out = an_merge(docs, n, &cfg, err, sizeof(err)))) {
 		/* err says "document N: why"; name the file instead. */
 		size_t d = 0;
 		int off = 0;

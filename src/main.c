@@ -16,6 +16,7 @@ static const struct {
 	{ "decode", cmd_decode, "print DNS messages in captures, one per line, or counts" },
 	{ "analyze", cmd_analyze, "per-interval and whole-run statistics as JSON" },
 	{ "merge", cmd_merge, "merge analyze outputs (partials) into one document" },
+	{ "flags", cmd_flags, "misbehaving sources flagged by analyze, sorted by impact" },
 	{ "export", cmd_export, "write RSSAC002v3 YAML files per day from an analysis" },
 	{ "archive", cmd_archive, "contributed captures: submit (local or over ssh), verify, list, analyze" },
 	{ "report", cmd_report, "plots and an HTML page from analyses (gnuplot)" },

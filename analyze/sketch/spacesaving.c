@@ -375,10 +375,46 @@ static inline __attribute__((always_inline)) void increment1(an_ss_t *s, uint32_
 
 /* ---- updates ------------------------------------------------------------ */
 
+/* A key known to be absent, of hash @p h, takes a counter: a free one,
+ * else the one with the minimum count, whose count becomes the
+ * newcomer's error, as the newcomer may have been counted there before
+ * it was evicted (Metwally et al., section 3.1). The counter is left
+ * where it was in the stream-summary (a free one: in no bucket, count
+ * 0): the caller increments it. @p slot: the empty table slot found for
+ * the key. @return its index. */
+static inline __attribute__((always_inline)) uint32_t
+take(an_ss_t *s, const an_ss_key_t *k, uint32_t h, uint32_t slot, int *fresh)
+{
+	uint32_t idx;
+	entry_t *e;
+
+	if (s->n < s->cap) {
+		idx = s->n++;
+		e = &s->e[idx];
+		e->it.key = *k;
+		e->it.err = 0;
+		e->h = h;
+		s->tab[slot] = slot_val(idx, h);
+		*fresh = 1;
+		return idx;
+	}
+	idx = s->b[s->bmin].head;
+	e = &s->e[idx];
+	tab_del(s, tab_slot(s, idx, e->h));
+	e->it.key = *k;
+	e->it.err = e->it.count;
+	e->h = h;
+	/* The deletion may have moved the empty slot found above; @p k is
+	 * still absent, so the first empty slot from its home is its place. */
+	s->tab[tab_empty(s, h)] = slot_val(idx, h);
+	*fresh = 0;
+	return idx;
+}
+
 void an_ss_add_hashed(an_ss_t *s, const an_ss_key_t *k, uint64_t h64, uint64_t w)
 {
 	uint32_t h = (uint32_t)h64, slot, idx;
-	entry_t *e;
+	int fresh;
 
 	if (!w)
 		return;
@@ -391,32 +427,34 @@ void an_ss_add_hashed(an_ss_t *s, const an_ss_key_t *k, uint64_t h64, uint64_t w
 			increment(s, slot_idx(s->tab[slot]), w);
 		return;
 	}
-	if (s->n < s->cap) {
-		idx = s->n++;
-		e = &s->e[idx];
-		e->it.key = *k;
-		e->it.err = 0;
-		e->h = h;
-		s->tab[slot] = slot_val(idx, h);
+	idx = take(s, k, h, slot, &fresh);
+	if (fresh)
 		place(s, idx, NIL, w);
-		return;
-	}
-	/* Take over a counter with the minimum count: that count becomes the
-	 * newcomer's error, as the newcomer may have been counted there before
-	 * it was evicted (Metwally et al., section 3.1). */
-	idx = s->b[s->bmin].head;
-	e = &s->e[idx];
-	tab_del(s, tab_slot(s, idx, e->h));
-	e->it.key = *k;
-	e->it.err = e->it.count;
-	e->h = h;
-	/* The deletion may have moved the empty slot found above; @p k is
-	 * still absent, so the first empty slot from its home is its place. */
-	s->tab[tab_empty(s, h)] = slot_val(idx, h);
-	if (w == 1)
+	else if (w == 1)
 		increment1(s, idx);
 	else
 		increment(s, idx, w);
+}
+
+uint32_t an_ss_add1(an_ss_t *s, const an_ss_key_t *k, uint64_t h64, int *taken)
+{
+	uint32_t h = (uint32_t)h64, slot = tab_find(s, k, h), idx;
+	int fresh;
+
+	s->total++;
+	if (s->tab[slot]) {
+		idx = slot_idx(s->tab[slot]);
+		increment1(s, idx);
+		*taken = 0;
+		return idx;
+	}
+	*taken = 1;
+	idx = take(s, k, h, slot, &fresh);
+	if (fresh)
+		place(s, idx, NIL, 1);
+	else
+		increment1(s, idx);
+	return idx;
 }
 
 void an_ss_add(an_ss_t *s, const an_ss_key_t *k, uint64_t w)
@@ -449,7 +487,7 @@ static int entry_cmp(const void *a, const void *b)
 	return item_rank(&((const entry_t *)a)->it, &((const entry_t *)b)->it);
 }
 
-size_t an_ss_top(const an_ss_t *s, an_ss_item_t *out, size_t k)
+size_t an_ss_top_idx(const an_ss_t *s, an_ss_item_t *out, uint32_t *idx, size_t k)
 {
 	size_t got = 0;
 
@@ -465,11 +503,48 @@ size_t an_ss_top(const an_ss_t *s, an_ss_item_t *out, size_t k)
 		at = got < k ? got++ : k - 1;
 		while (at > 0 && item_rank(it, &out[at - 1]) < 0) {
 			out[at] = out[at - 1];
+			if (idx)
+				idx[at] = idx[at - 1];
 			at--;
 		}
 		out[at] = *it;
+		if (idx)
+			idx[at] = i;
 	}
 	return got;
+}
+
+size_t an_ss_top(const an_ss_t *s, an_ss_item_t *out, size_t k)
+{
+	return an_ss_top_idx(s, out, NULL, k);
+}
+
+/* A counter index and its item, to sort indices by item_rank. */
+typedef struct ranked {
+	const an_ss_item_t *it;
+	uint32_t idx;
+} ranked_t;
+
+static int ranked_cmp(const void *a, const void *b)
+{
+	return item_rank(((const ranked_t *)a)->it, ((const ranked_t *)b)->it);
+}
+
+int an_ss_order(const an_ss_t *s, uint32_t *idx)
+{
+	ranked_t *r = malloc(((size_t)s->n + 1) * sizeof(*r));
+
+	if (!r)
+		return DW_ENOMEM;
+	for (uint32_t i = 0; i < s->n; i++) {
+		r[i].it = &s->e[i].it;
+		r[i].idx = i;
+	}
+	qsort(r, s->n, sizeof(*r), ranked_cmp);
+	for (uint32_t i = 0; i < s->n; i++)
+		idx[i] = r[i].idx;
+	free(r);
+	return 0;
 }
 
 /*
@@ -494,23 +569,28 @@ static void rebuild(an_ss_t *s, const entry_t *v, uint32_t n, uint64_t total)
 	}
 }
 
-int an_ss_merge(an_ss_t *dst, const an_ss_t *src)
+int an_ss_merge_map(an_ss_t *dst, const an_ss_t *src, uint32_t *from_dst, uint32_t *from_src)
 {
 	uint64_t min_d = an_ss_min(dst), min_s = an_ss_min(src);
 	entry_t *v;
-	uint32_t nv = 0;
+	uint32_t nv = 0, keep;
 
 	if (dst->cap != src->cap)
 		return DW_EINVAL;
 	if (!(v = malloc(((size_t)dst->n + src->n + 1) * sizeof(*v))))
 		return DW_ENOMEM;
+	/* Where each candidate came from rides in its list links (prev: its
+	 * index in dst, next: in src), which rebuild() sets afresh. */
 	for (uint32_t i = 0; i < dst->n; i++) {
 		entry_t e = dst->e[i];
 		uint32_t slot = tab_find(src, &e.it.key, e.h);
+		e.prev = i;
+		e.next = NIL;
 		if (src->tab[slot]) {
 			const an_ss_item_t *o = &src->e[slot_idx(src->tab[slot])].it;
 			e.it.count += o->count;
 			e.it.err += o->err;
+			e.next = slot_idx(src->tab[slot]);
 		} else {
 			e.it.count += min_s;
 			e.it.err += min_s;
@@ -523,12 +603,26 @@ int an_ss_merge(an_ss_t *dst, const an_ss_t *src)
 			continue;
 		e.it.count += min_d;
 		e.it.err += min_d;
+		e.prev = NIL;
+		e.next = i;
 		v[nv++] = e;
 	}
 	qsort(v, nv, sizeof(*v), entry_cmp);
-	rebuild(dst, v, nv < dst->cap ? nv : dst->cap, dst->total + src->total);
+	keep = nv < dst->cap ? nv : dst->cap;
+	for (uint32_t i = 0; i < keep; i++) {
+		if (from_dst)
+			from_dst[i] = v[i].prev == NIL ? AN_SS_NONE : v[i].prev;
+		if (from_src)
+			from_src[i] = v[i].next == NIL ? AN_SS_NONE : v[i].next;
+	}
+	rebuild(dst, v, keep, dst->total + src->total);
 	free(v);
 	return 0;
+}
+
+int an_ss_merge(an_ss_t *dst, const an_ss_t *src)
+{
+	return an_ss_merge_map(dst, src, NULL, NULL);
 }
 
 /* ---- text form ----------------------------------------------------------- */
@@ -567,7 +661,7 @@ int an_ss_save(const an_ss_t *s, char **out)
 	p = put_le(p, s->n, 4);
 	for (uint32_t i = 0; i < s->n; i++) {
 		const an_ss_item_t *it = &v[i].it;
-		unsigned alen = it->key.ipver == 4 ? 4 : 16;
+		unsigned alen = it->key.ipver == 6 ? 16 : 4;
 		*p++ = it->key.ipver;
 		*p++ = it->key.plen;
 		memcpy(p, it->key.addr, alen);
@@ -635,9 +729,10 @@ int an_ss_load(an_ss_t *s, const char *str)
 		e->it.key.ipver = p[0];
 		e->it.key.plen = p[1];
 		p += 2;
-		if (e->it.key.ipver != 4 && e->it.key.ipver != 6)
+		if (e->it.key.ipver != 4 && e->it.key.ipver != 6 &&
+		    (e->it.key.ipver != AN_SS_ASN || e->it.key.plen != 32))
 			goto out;
-		alen = e->it.key.ipver == 4 ? 4 : 16;
+		alen = e->it.key.ipver == 6 ? 16 : 4;
 		if (e->it.key.plen > alen * 8 || (size_t)(end - p) < alen + 16)
 			goto out;
 		memcpy(e->it.key.addr, p, alen);

@@ -35,13 +35,16 @@
 #include "sketch/hll.h"
 
 /**
- * A key: an address or a prefix. Canonical form (keys are compared as
- * bytes): @p addr holds the address masked to @p plen bits and zeros after
- * (an IPv4 address in the first 4 bytes). A full address has plen 32 or
- * 128. Build keys with an_ss_key_set().
+ * A key: an address, a prefix or an AS number. Canonical form (keys are
+ * compared as bytes): @p addr holds the address masked to @p plen bits and
+ * zeros after (an IPv4 address in the first 4 bytes). A full address has
+ * plen 32 or 128. Build keys with an_ss_key_set(), an_ss_key_asn().
+ * An AS number is ipver AN_SS_ASN (0), plen 32, the number big-endian in
+ * the first 4 bytes (a summary of networks: m_sources "top_asns").
  */
+#define AN_SS_ASN 0
 typedef struct an_ss_key {
-	uint8_t ipver;    /**< 4 or 6 */
+	uint8_t ipver;    /**< 4, 6, or AN_SS_ASN */
 	uint8_t plen;     /**< prefix length, 0..32 or 0..128 */
 	uint8_t addr[16];
 } an_ss_key_t;
@@ -80,12 +83,31 @@ static inline void an_ss_key_set(an_ss_key_t *k, int ipver, const uint8_t *addr,
 	__builtin_memcpy(k->addr, w, 16);
 }
 
+/** The key of AS number @p asn. */
+static inline void an_ss_key_asn(an_ss_key_t *k, uint32_t asn)
+{
+	memset(k, 0, sizeof(*k));
+	k->ipver = AN_SS_ASN;
+	k->plen = 32;
+	k->addr[0] = (uint8_t)(asn >> 24);
+	k->addr[1] = (uint8_t)(asn >> 16);
+	k->addr[2] = (uint8_t)(asn >> 8);
+	k->addr[3] = (uint8_t)asn;
+}
+
+/** The AS number of an AN_SS_ASN key. */
+static inline uint32_t an_ss_key_asn_of(const an_ss_key_t *k)
+{
+	return (uint32_t)k->addr[0] << 24 | (uint32_t)k->addr[1] << 16 |
+	       (uint32_t)k->addr[2] << 8 | k->addr[3];
+}
+
 /** The hash a summary files @p k under: an_hash_addr() of the 4 or 16
- *  address bytes, so a full address's hash can be shared with a
- *  HyperLogLog update (an_ss_add_hashed()). */
+ *  address bytes (4 for an AS number), so a full address's hash can be
+ *  shared with a HyperLogLog update (an_ss_add_hashed()). */
 static inline uint64_t an_ss_key_hash(const an_ss_key_t *k)
 {
-	return k->ipver == 4 ? an_hash_addr4(k->addr) : an_hash_addr16(k->addr);
+	return k->ipver != 6 ? an_hash_addr4(k->addr) : an_hash_addr16(k->addr);
 }
 
 /** Allocate a summary of @p capacity counters (1..2^24).
@@ -101,6 +123,17 @@ void an_ss_add(an_ss_t *s, const an_ss_key_t *k, uint64_t w);
 
 /** an_ss_add() with @p h = an_ss_key_hash(@p k) already computed. */
 void an_ss_add_hashed(an_ss_t *s, const an_ss_key_t *k, uint64_t h, uint64_t w);
+
+/**
+ * an_ss_add_hashed(@p s, @p k, @p h, 1), telling where the key was
+ * counted: @return its counter's index (0..capacity-1; an index stays
+ * with its counter until a merge or load rebuilds the summary), and
+ * *@p taken is 1 when the key has just taken that counter (it was not
+ * monitored: a free counter, or the evicted minimum's), else 0. What a
+ * caller keeps per counter beside the count (m_sources: evidence, AS)
+ * starts afresh when taken is 1.
+ */
+uint32_t an_ss_add1(an_ss_t *s, const an_ss_key_t *k, uint64_t h, int *taken);
 
 /** Total weight N seen (merges included). */
 uint64_t an_ss_total(const an_ss_t *s);
@@ -126,6 +159,18 @@ int an_ss_get(const an_ss_t *s, const an_ss_key_t *k, an_ss_item_t *out);
  */
 size_t an_ss_top(const an_ss_t *s, an_ss_item_t *out, size_t k);
 
+/** an_ss_top(), also writing each entry's counter index to @p idx
+ *  (room for @p k). */
+size_t an_ss_top_idx(const an_ss_t *s, an_ss_item_t *out, uint32_t *idx, size_t k);
+
+/**
+ * The counter indices of @p s in saved order (an_ss_save(): count
+ * descending, ties by key bytes) into @p idx (room for an_ss_size()).
+ * After an_ss_load() and an_ss_merge() the order is 0, 1, 2, ...
+ * Allocates a scratch array for the call. @return 0, DW_ENOMEM.
+ */
+int an_ss_order(const an_ss_t *s, uint32_t *idx);
+
 /**
  * dst = merge(dst, src). Keys in both: counts and errors add. A key in
  * one summary only also gets the other summary's an_ss_min() added to its
@@ -137,20 +182,30 @@ size_t an_ss_top(const an_ss_t *s, an_ss_item_t *out, size_t k);
 int an_ss_merge(an_ss_t *dst, const an_ss_t *src);
 
 /**
+ * an_ss_merge(), telling where each merged counter came from: for every
+ * counter index i of the result (0..an_ss_size(dst)-1, saved order),
+ * @p from_dst[i] is the index the key had in @p dst before, and
+ * @p from_src[i] its index in @p src, or AN_SS_NONE where the key was not
+ * monitored there. Both arrays have room for dst's capacity.
+ */
+#define AN_SS_NONE UINT32_MAX
+int an_ss_merge_map(an_ss_t *dst, const an_ss_t *src, uint32_t *from_dst, uint32_t *from_src);
+
+/**
  * Text form: base64 of zlib of the packed summary, all integers little
  * endian: u8 version (1), u32 capacity, u64 N, u32 counters, then per
- * counter by count descending: u8 ipver, u8 plen, 4 or 16 address bytes,
- * u64 count, u64 error. @return 0 with a NUL-terminated string in @p out
- * (the caller free()s it), or DW_ENOMEM.
+ * counter by count descending: u8 ipver, u8 plen, 4 or 16 address bytes
+ * (4 for an AS number), u64 count, u64 error. @return 0 with a
+ * NUL-terminated string in @p out (the caller free()s it), or DW_ENOMEM.
  */
 int an_ss_save(const an_ss_t *s, char **out);
 
 /**
  * Replace the contents of @p s (fresh from an_ss_new() with the saved
  * capacity) by the summary in @p str. Validated: version, capacity equal
- * to @p s's, counter count <= capacity, ipver 4/6, plen in range, address
- * bits beyond plen zero, 1 <= count, error <= count, no duplicate key,
- * sum of counts <= N, no trailing bytes. @p s is unchanged on error.
+ * to @p s's, counter count <= capacity, ipver 4/6/AN_SS_ASN (plen 32),
+ * plen in range, address bits beyond plen zero, 1 <= count, error <=
+ * count, no duplicate key, sum of counts <= N, no trailing bytes. @p s is unchanged on error.
  * @return 0, DW_EFORMAT, DW_ENOMEM.
  */
 int an_ss_load(an_ss_t *s, const char *str);

@@ -108,6 +108,8 @@ static json_t *analyse(unsigned a, unsigned b, const char *instance, const char 
 	json_object_foreach(body, k, v)
 		json_object_set(doc, k, v);
 	json_decref(body);
+	/* analyze adds the flags of its document */
+	CU_ASSERT_EQUAL(an_flags_apply(doc, &cfg.flag), 0);
 	return doc;
 }
 
