@@ -17,8 +17,12 @@ pkgs="$pkgs tcpdump knot knot-dnsutils bind9-dnsutils dnsperf iproute2 ethtool \
 tcpreplay util-linux"
 # the archive: contributions over ssh to a real sshd on 127.0.0.1
 pkgs="$pkgs openssh-server openssh-client"
+# scale-out: GNU parallel over ssh, a one-node Slurm cluster
+pkgs="$pkgs parallel slurmctld slurmd slurm-client munge"
 # the report: gnuplot draws, headless Chromium checks the page
 pkgs="$pkgs gnuplot-nox chromium fonts-dejavu-core"
+# the DURZ experiment: a second authoritative server beside knot
+pkgs="$pkgs nsd"
 # benchmarks: peers
 if [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--all" ]; then
 	pkgs="$pkgs dnscap"
