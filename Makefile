@@ -187,7 +187,9 @@ check: deps
 
 # The main job on the bundled captures: counts per file, then the analysis
 # document and its RSSAC002 files under build/demo/.
-demo: rootlens
+demo:
+	@scripts/install-deps.sh
+	$(MAKE) rootlens
 	./rootlens decode --stats datasets/*.pcap* | sed -n '/^file  *(total)/,$$p'
 	@mkdir -p $(BUILD)/demo
 	./rootlens analyze -q -o $(BUILD)/demo/stats.json datasets/*.pcap*
