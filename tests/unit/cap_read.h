@@ -1,11 +1,13 @@
 /*
  * cap_read.h - what the collector tests share: reading a capture file back
  * with zlib's own gzip reader (independent of the project's reader) into
- * its pcap records, and checking where gzip members start.
+ * its pcap records, checking where gzip members start, and a file's
+ * SHA-256 read back from disk.
  */
 #ifndef ROOTLENS_TEST_CAP_READ_H
 #define ROOTLENS_TEST_CAP_READ_H
 
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +98,31 @@ static inline long cr_size(const char *path)
 	long n = ftell(fp);
 	fclose(fp);
 	return n;
+}
+
+/* SHA-256 of the file at @p path as lowercase hex ("" when unreadable). */
+static inline void cr_sha256(const char *path, char out[65])
+{
+	FILE *fp = fopen(path, "rb");
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int l = 0;
+	uint8_t buf[4096];
+	size_t n;
+	out[0] = '\0';
+	if (!fp || !c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+		if (fp)
+			fclose(fp);
+		EVP_MD_CTX_free(c);
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		EVP_DigestUpdate(c, buf, n);
+	fclose(fp);
+	if (EVP_DigestFinal_ex(c, md, &l) && l == 32)
+		for (int i = 0; i < 32; i++)
+			snprintf(out + 2 * i, 3, "%02x", md[i]);
+	EVP_MD_CTX_free(c);
 }
 
 #endif

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -43,24 +42,6 @@ static int check_pkt(const cr_rec_t *r, uint32_t i)
 	fill(want, i, &len);
 	return r->caplen == len && r->len == len + 3 && r->sec == 1000 + i / 100 &&
 	       r->usec == (i % 100) * 10000 && !memcmp(r->data, want, len);
-}
-
-static void sha_file(const char *p, char out[65])
-{
-	FILE *fp = fopen(p, "rb");
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	uint8_t buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		EVP_DigestUpdate(c, buf, n);
-	unsigned char md[32];
-	unsigned int mdlen;
-	EVP_DigestFinal_ex(c, md, &mdlen);
-	EVP_MD_CTX_free(c);
-	fclose(fp);
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
 static void test_header_only(void)
@@ -135,7 +116,7 @@ static void test_members(void)
 	CU_ASSERT_EQUAL(ls, 1049);
 	CU_ASSERT_EQUAL(lu, 990000);
 	char want[65], got[65];
-	sha_file(path, want);
+	cr_sha256(path, want);
 	gzf_sha256_hex(g, got);
 	CU_ASSERT_STRING_EQUAL(got, want);
 
@@ -227,7 +208,7 @@ static void test_write_error(void)
 	CU_ASSERT_EQUAL(cr_size(path), good);
 	CU_ASSERT_EQUAL(gzf_packets(g), 300);
 	char want[65], got[65];
-	sha_file(path, want);
+	cr_sha256(path, want);
 	gzf_sha256_hex(g, got);
 	CU_ASSERT_STRING_EQUAL(got, want);
 	cr_file_t f;

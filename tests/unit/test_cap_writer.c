@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -58,25 +57,6 @@ static json_t *manifest(const char *name)
 	return json_load_file(p, 0, NULL);
 }
 
-static void file_sha(const char *p, char out[65])
-{
-	FILE *fp = fopen(p, "rb");
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	uint8_t buf[4096];
-	size_t n;
-	while (fp && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		EVP_DigestUpdate(c, buf, n);
-	unsigned char md[32];
-	unsigned int l;
-	EVP_DigestFinal_ex(c, md, &l);
-	EVP_MD_CTX_free(c);
-	if (fp)
-		fclose(fp);
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
-
 /* The file and its manifest agree; @return its packet count. */
 static long check_file(const char *name, const char *start, const char *end, const char *closed_by)
 {
@@ -93,7 +73,7 @@ static long check_file(const char *name, const char *start, const char *end, con
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(per, "end")), end);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "closed_by")), closed_by);
 	char sha[65];
-	file_sha(p, sha);
+	cr_sha256(p, sha);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "sha256")), sha);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "file_bytes")), cr_size(p));
 	cr_file_t f;
