@@ -44,6 +44,25 @@ static int check_pkt(const cr_rec_t *r, uint32_t i)
 	       r->usec == (i % 100) * 10000 && !memcmp(r->data, want, len);
 }
 
+/* The file on disk is what @p g says and holds packets 0..n-1 of fill(). */
+static void check_on_disk(gzfile_t *g, uint32_t n, uint32_t linktype)
+{
+	char want[65], got[65];
+	cr_sha256(path, want);
+	gzf_sha256_hex(g, got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	cr_file_t f;
+	CU_ASSERT_EQUAL_FATAL(cr_read(path, &f), 0);
+	CU_ASSERT_EQUAL(f.error, 0);
+	CU_ASSERT_EQUAL(f.linktype, linktype);
+	CU_ASSERT_EQUAL_FATAL(f.n, n);
+	int bad = 0;
+	for (uint32_t i = 0; i < n; i++)
+		bad += !check_pkt(&f.recs[i], i);
+	CU_ASSERT_EQUAL(bad, 0);
+	free(f.recs);
+}
+
 static void test_header_only(void)
 {
 	int fd = fresh_fd();
@@ -115,21 +134,7 @@ static void test_members(void)
 	CU_ASSERT_EQUAL(fs, 1000);
 	CU_ASSERT_EQUAL(ls, 1049);
 	CU_ASSERT_EQUAL(lu, 990000);
-	char want[65], got[65];
-	cr_sha256(path, want);
-	gzf_sha256_hex(g, got);
-	CU_ASSERT_STRING_EQUAL(got, want);
-
-	cr_file_t f;
-	CU_ASSERT_EQUAL_FATAL(cr_read(path, &f), 0);
-	CU_ASSERT_EQUAL(f.error, 0);
-	CU_ASSERT_EQUAL_FATAL(f.n, 5000);
-	CU_ASSERT_EQUAL(f.linktype, 101);
-	int bad = 0;
-	for (uint32_t i = 0; i < 5000; i++)
-		bad += !check_pkt(&f.recs[i], i);
-	CU_ASSERT_EQUAL(bad, 0);
-	free(f.recs);
+	check_on_disk(g, 5000, 101);
 	gzf_free(g);
 	close(fd);
 	unlink(path);
@@ -207,19 +212,7 @@ static void test_write_error(void)
 	setrlimit(RLIMIT_FSIZE, &old);
 	CU_ASSERT_EQUAL(cr_size(path), good);
 	CU_ASSERT_EQUAL(gzf_packets(g), 300);
-	char want[65], got[65];
-	cr_sha256(path, want);
-	gzf_sha256_hex(g, got);
-	CU_ASSERT_STRING_EQUAL(got, want);
-	cr_file_t f;
-	CU_ASSERT_EQUAL_FATAL(cr_read(path, &f), 0);
-	CU_ASSERT_EQUAL(f.error, 0);
-	CU_ASSERT_EQUAL_FATAL(f.n, 300);
-	int bad = 0;
-	for (uint32_t k = 0; k < 300; k++)
-		bad += !check_pkt(&f.recs[k], k);
-	CU_ASSERT_EQUAL(bad, 0);
-	free(f.recs);
+	check_on_disk(g, 300, 1);
 	gzf_free(g);
 	close(fd);
 	unlink(path);
