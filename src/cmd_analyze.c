@@ -23,8 +23,13 @@
  * a message belongs to the part whose packet completed it; and only the
  * file's last part ends with rl_feed_finish(). See split_plan().
  *
- * A further thread computes the inputs' SHA-256 while the workers read:
- * hashing a file costs about a third of inflating it.
+ * The inputs' SHA-256: a file that one worker reads whole is hashed from
+ * the bytes its reader reads (a tap, capfile.h: on the reader's read-ahead
+ * thread, beside the decode), so that it is read once, not twice (stdin,
+ * which cannot be read twice, included); files cut into parts are hashed
+ * by a further thread while the workers read, and a file whose reader
+ * stopped short of its end (damage) is hashed afterwards by a second
+ * read (stdin: null).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -91,8 +96,11 @@ static const char analyze_help[] =
 typedef struct file_job {
 	const char *path;
 	uint64_t size;    /* from stat(), 0 when unknown (stdin) */
-	json_t *entry;    /* "inputs" entry, from the hash thread */
+	json_t *entry;    /* "inputs" entry, from the tap or the hash thread */
 	char herr[512];
+	int tapped;       /* read whole by one worker: hashed through tap */
+	in_hash_t *hash;  /* the tap's */
+	cf_tap_t tap;
 	cf_reader_t *proto; /* open (one packet read) when the file may be cut */
 	in_member_t *members; /* from its manifest, or NULL */
 	size_t nmembers;
@@ -213,6 +221,7 @@ static void *worker_run(void *arg)
 		part_t *f = &w->files[i];
 		const cf_reader_t *proto = f->start ? f->file->proto : NULL;
 		w->file_start = 1;
+		rl_feed_set_tap(feed, f->file->tapped ? &f->file->tap : NULL);
 		if (f->wstart < f->start) {
 			/* Damage in the warm-up is the previous part's to report;
 			 * a warm-up cut short only makes this part less exact. */
@@ -248,8 +257,9 @@ static void *hasher_run(void *arg)
 {
 	hasher_t *h = arg;
 	for (size_t i = 0; i < h->nfiles; i++)
-		h->files[i].entry = in_file_entry(h->files[i].path, h->files[i].herr,
-						  sizeof(h->files[i].herr));
+		if (!h->files[i].tapped)
+			h->files[i].entry = in_file_entry(h->files[i].path, h->files[i].herr,
+							  sizeof(h->files[i].herr));
 	return NULL;
 }
 
@@ -642,6 +652,26 @@ fail:
 	return NULL;
 }
 
+/* Which files are hashed through a tap: those one part reads whole
+ * (stdin too: the bytes read from it). Without memory for a hash, the
+ * hash thread does it. */
+static void plan_taps(file_job_t *files, size_t nfiles, const part_t *work, size_t nwork)
+{
+	for (size_t i = 0; i < nwork; i++)
+		work[i].file->tapped++;
+	for (size_t i = 0; i < nwork; i++) {
+		file_job_t *f = work[i].file;
+		if (f->tapped != 1 || work[i].start != 0 || work[i].end != UINT64_MAX ||
+		    !(f->hash = in_hash_new()))
+			f->tapped = -1;
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		files[i].tapped = files[i].tapped == 1;
+		files[i].tap.bytes = in_hash_tap;
+		files[i].tap.user = files[i].hash;
+	}
+}
+
 /* Redraw progress until every worker has returned. */
 static void wait_progress(worker_t *w, size_t nw, unsigned files, uint64_t total_bytes,
 			  int quiet)
@@ -850,12 +880,17 @@ bad_flag:
 	if (!(work = split_plan(files, nfiles, jobs, warm_s, quiet, w, &nw, &nwork)))
 		goto oom;
 
+	plan_taps(files, nfiles, work, nwork);
 	h.files = files;
-	if (pthread_create(&h.tid, NULL, hasher_run, &h) != 0) {
-		cli_err(CMD, "cannot start a thread");
-		goto out;
+	for (size_t i = 0; i < nfiles && !hashing; i++) {
+		if (files[i].tapped)
+			continue;
+		if (pthread_create(&h.tid, NULL, hasher_run, &h) != 0) {
+			cli_err(CMD, "cannot start a thread");
+			goto out;
+		}
+		hashing = 1;
 	}
-	hashing = 1;
 	for (size_t k = 0; k < nw; k++) {
 		w[k].acfg = &acfg;
 		w[k].ncfg = &ncfg;
@@ -867,8 +902,19 @@ bad_flag:
 		}
 	}
 	wait_progress(w, nw, (unsigned)nwork, total_bytes, quiet);
-	pthread_join(h.tid, NULL);
+	if (hashing)
+		pthread_join(h.tid, NULL);
 	hashing = 0;
+	for (size_t i = 0; i < nfiles; i++) {
+		file_job_t *f = &files[i];
+		if (!f->tapped)
+			continue;
+		/* read to its end: the tap saw it all; else read it again */
+		if (f->tap.complete)
+			f->entry = in_hash_entry(f->hash, f->path);
+		if (!f->entry)
+			f->entry = in_file_entry(f->path, f->herr, sizeof(f->herr));
+	}
 
 	for (size_t i = 0; i < nwork; i++) {
 		if (work[i].rc < 0) {
@@ -927,6 +973,7 @@ out:
 		pthread_join(h.tid, NULL);
 	for (size_t i = 0; files && i < nfiles; i++) {
 		json_decref(files[i].entry);
+		in_hash_free(files[i].hash);
 		cf_reader_close(files[i].proto);
 		free(files[i].members);
 	}

@@ -17,6 +17,13 @@
 
 static const char *const label_keys[] = { "server", "instance", "phase", NULL };
 
+static void hex_digest(const unsigned char *md, unsigned mdlen, char hex[65])
+{
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
 /* SHA-256 of the open file @p f as 64 hex digits; @p bytes gets its size. */
 static int sha256_file(FILE *f, char hex[65], unsigned long long *bytes)
 {
@@ -37,9 +44,7 @@ static int sha256_file(FILE *f, char hex[65], unsigned long long *bytes)
 	}
 	if (ferror(f) || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
 		goto out;
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[64] = '\0';
+	hex_digest(md, mdlen, hex);
 	rc = 0;
 out:
 	free(buf);
@@ -85,6 +90,62 @@ nomem:
 	snprintf(err, errlen, "%s: out of memory", path);
 	json_decref(e);
 	return NULL;
+}
+
+struct in_hash {
+	EVP_MD_CTX *ctx;
+	unsigned long long bytes;
+	int failed;
+};
+
+in_hash_t *in_hash_new(void)
+{
+	in_hash_t *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	if (!(h->ctx = EVP_MD_CTX_new()) || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+		in_hash_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void in_hash_tap(void *user, const uint8_t *p, size_t n)
+{
+	in_hash_t *h = user;
+	if (EVP_DigestUpdate(h->ctx, p, n) != 1)
+		h->failed = 1;
+	h->bytes += n;
+}
+
+json_t *in_hash_entry(in_hash_t *h, const char *path)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[65];
+	json_t *e;
+
+	if (h->failed || EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 || mdlen != 32)
+		return NULL;
+	h->failed = 1; /* finalised: a second entry would be wrong */
+	hex_digest(md, mdlen, hex);
+	if (!(e = json_object()))
+		return NULL;
+	if (json_object_set_new(e, "file", json_string(path)) < 0 ||
+	    json_object_set_new(e, "bytes", json_integer((json_int_t)h->bytes)) < 0 ||
+	    json_object_set_new(e, "sha256", json_string(hex)) < 0) {
+		json_decref(e);
+		return NULL;
+	}
+	return e;
+}
+
+void in_hash_free(in_hash_t *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
 }
 
 int in_manifest_labels(const char *path, json_t *labels, char *err, size_t errlen)

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /**
  * {"file": @p path, "bytes": N, "sha256": "<hex>"} for one capture,
@@ -18,6 +19,30 @@
  * cannot be opened or read, or out of memory).
  */
 json_t *in_file_entry(const char *path, char *err, size_t errlen);
+
+/**
+ * SHA-256 of a file from the bytes its reader reads anyway: in_hash_tap()
+ * is a cf_tap_t callback (capfile.h) with the in_hash_t as its user, so
+ * the file is read once for both. Nothing is allocated per call.
+ */
+typedef struct in_hash in_hash_t;
+
+/** @return a new hash, or NULL (out of memory). */
+in_hash_t *in_hash_new(void);
+
+/** cf_tap_t.bytes: add @p n bytes to the hash @p user. */
+void in_hash_tap(void *user, const uint8_t *p, size_t n);
+
+/**
+ * The "inputs" entry of @p path from what @p h was given (the whole file:
+ * the tap was complete), as in_file_entry() would write it. @return a new
+ * object, or NULL (a digest failure or out of memory; in_file_entry()
+ * then decides).
+ */
+json_t *in_hash_entry(in_hash_t *h, const char *path);
+
+/** Free (NULL is fine). */
+void in_hash_free(in_hash_t *h);
 
 /**
  * Labels from the manifest @p path.json written beside a capture

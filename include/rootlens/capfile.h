@@ -92,6 +92,36 @@ int cf_reader_linktype(const cf_reader_t *r);
 /** Close and free (NULL is fine). */
 void cf_reader_close(cf_reader_t *r);
 
+/**
+ * A tap on the bytes of a file as stored (the compressed bytes of gzip):
+ * a reader opened with cf_reader_open_tap() hands @p bytes every byte it
+ * reads from the file, in file order, each exactly once, so that a
+ * checksum of the file costs no second read of it. @p bytes runs on the
+ * thread that reads the file: the caller's during cf_reader_open_tap()
+ * (the first bytes, up to 256 KiB, which tell gzip from plain), then the
+ * reader's own second thread when it has one (gzip; plain input with a
+ * tap); never on two at once. What it writes is the caller's to read only
+ * after cf_reader_close() has returned. cf_reader_close() sets
+ * @p complete: 1 when the reads reached the end of the file, so that the
+ * tap saw all of it (also for a file whose content is damaged further
+ * on), 0 when the reader stopped before (a read error, damage found
+ * before the end was read, or closed early). It means nothing when the
+ * open failed.
+ */
+typedef struct cf_tap {
+	void (*bytes)(void *user, const uint8_t *p, size_t n);
+	void *user;
+	int complete;
+} cf_tap_t;
+
+/**
+ * cf_reader_open() with @p tap on the file's bytes (NULL: none). With a
+ * tap, plain input is read ahead on a second thread as gzip input is
+ * inflated on one, so the tap's work overlaps the caller's.
+ */
+int cf_reader_open_tap(cf_reader_t **r, const char *path, cf_tap_t *tap, char *errbuf,
+		       size_t errlen);
+
 /*
  * Parts of one file, for reading one capture on several cores.
  *

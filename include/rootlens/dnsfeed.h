@@ -86,6 +86,13 @@ int rl_feed_warmup(rl_feed_t *f, const char *path, const cf_reader_t *proto, uin
 void rl_feed_set_tick(rl_feed_t *f, rl_feed_tick_cb tick, void *user);
 
 /**
+ * Tap (capfile.h, cf_tap_t) for the files this feed reads whole
+ * (rl_feed_file(), rl_feed_range() from 0 to UINT64_MAX) until set again;
+ * NULL for none. The tap is the caller's; it must outlive those calls.
+ */
+void rl_feed_set_tap(rl_feed_t *f, cf_tap_t *tap);
+
+/**
  * End of all input (call it only after the last part of the input; a part
  * followed by another, read by another feed, must not be flushed or its
  * held data would be delivered twice): TCP messages held after holes that can no longer

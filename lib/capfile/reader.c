@@ -89,7 +89,7 @@ int cf_rd_ended(cf_reader_t *r, const char *what, size_t want)
 }
 
 static int reader_open(cf_reader_t **rp, const char *path, const cf_reader_t *proto,
-		       uint64_t start, uint64_t end, char *errbuf, size_t errlen)
+		       uint64_t start, uint64_t end, cf_tap_t *tap, char *errbuf, size_t errlen)
 {
 	cf_reader_t *r = NULL;
 	char msg[256] = "";
@@ -136,8 +136,11 @@ static int reader_open(cf_reader_t **rp, const char *path, const cf_reader_t *pr
 		r->base = cf_src_is_gzip(r->src) ? 0 : start;
 		goto out;
 	}
-	if ((rc = cf_src_open_range(&r->src, path, CF_INFLATE_AUTO, 0, end, -1, msg,
-	                            sizeof(msg))) < 0) {
+	/* A tap comes only from cf_reader_open_tap(): the whole file. */
+	rc = tap && end == UINT64_MAX
+		? cf_src_open_tap(&r->src, path, CF_INFLATE_AUTO, tap, msg, sizeof(msg))
+		: cf_src_open_range(&r->src, path, CF_INFLATE_AUTO, 0, end, -1, msg, sizeof(msg));
+	if (rc < 0) {
 		cf_rd_fail(r, rc, "%s", msg);
 		goto out;
 	}
@@ -184,7 +187,15 @@ out:
 
 int cf_reader_open(cf_reader_t **rp, const char *path, char *errbuf, size_t errlen)
 {
-	return reader_open(rp, path, NULL, 0, UINT64_MAX, errbuf, errlen);
+	return reader_open(rp, path, NULL, 0, UINT64_MAX, NULL, errbuf, errlen);
+}
+
+int cf_reader_open_tap(cf_reader_t **rp, const char *path, cf_tap_t *tap, char *errbuf,
+		       size_t errlen)
+{
+	if (tap)
+		tap->complete = 0; /* also when the open fails before the source */
+	return reader_open(rp, path, NULL, 0, UINT64_MAX, tap, errbuf, errlen);
 }
 
 int cf_reader_open_range(cf_reader_t **rp, const char *path, const cf_reader_t *proto,
@@ -198,7 +209,7 @@ int cf_reader_open_range(cf_reader_t **rp, const char *path, const cf_reader_t *
 			*rp = NULL;
 		return DW_EINVAL;
 	}
-	return reader_open(rp, path, proto, start, end, errbuf, errlen);
+	return reader_open(rp, path, proto, start, end, NULL, errbuf, errlen);
 }
 
 int cf_reader_splittable(const cf_reader_t *r)

@@ -15,6 +15,12 @@
  * devices and some copy tools pad with zeros); anything else there is
  * reported, because a member whose magic got damaged would otherwise drop
  * its packets silently.
+ *
+ * A tap (cf_src_open_tap) sees every byte read(2) returns, as it returns
+ * it: the checksum of a file the reader reads anyway costs no second
+ * read. With a tap, plain input goes through the prefetch thread too, so
+ * the tap's work (SHA-256 is as dear as the decode) runs beside the
+ * caller's instead of before it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,7 +65,8 @@ struct cf_src {
 	struct inflate_state *isal;
 #endif
 	char msg[256];
-	cf_pf_t *pf;      /* inflate thread, when gzip and threads are on */
+	cf_pf_t *pf;      /* read-ahead thread: gzip, or plain with a tap; threads on */
+	cf_tap_t *tap;    /* sees every byte read(2) returns; NULL none */
 };
 
 /* Process-wide settings: the inflater for tests and benchmarks, and the
@@ -147,6 +154,8 @@ static ssize_t sys_read(cf_src_t *s, uint8_t *dst, size_t n)
 		ssize_t got = read(s->fd, dst, n);
 		if (got > 0) {
 			s->raw_off += (uint64_t)got;
+			if (s->tap)
+				s->tap->bytes(s->tap->user, dst, (size_t)got);
 			return got;
 		}
 		if (got == 0) {
@@ -397,19 +406,22 @@ int cf_src_open(cf_src_t **sp, const char *path, cf_inflater_t which, char *err,
 	return cf_src_open_range(sp, path, which, 0, UINT64_MAX, -1, err, errlen);
 }
 
-int cf_src_open_range(cf_src_t **sp, const char *path, cf_inflater_t which, uint64_t start,
-		      uint64_t end, int gzip, char *err, size_t errlen)
+static int src_open(cf_src_t **sp, const char *path, cf_inflater_t which, uint64_t start,
+		    uint64_t end, int gzip, cf_tap_t *tap, char *err, size_t errlen)
 {
 	cf_src_t *s = NULL;
 	int rc = 0;
 
 	*sp = NULL;
+	if (tap)
+		tap->complete = 0;
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->in = malloc(CF_SRC_INBUF + CF_SRC_SLACK))) {
 		rc = DW_ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	s->tap = tap;
 	s->fd = -1;
 	s->read_cap = test_read_cap;
 	s->next = s->in;
@@ -501,15 +513,30 @@ int cf_src_open_range(cf_src_t **sp, const char *path, cf_inflater_t which, uint
 	/* Not yet inside the member: gzip_read() starts it at the magic (and
 	 * first checks the range end, which may be this very offset). */
 	s->in_member = 0;
-	if (want_thread() && (rc = cf_pf_start(&s->pf, s)) < 0)
-		snprintf(err, errlen, "cannot start the inflate thread");
 out:
+	/* gzip is inflated ahead; plain input is read ahead only for a tap
+	 * (otherwise the thread would add a copy and save nothing). */
+	if (rc == 0 && (s->kind != KIND_PLAIN || s->tap) && want_thread() &&
+	    (rc = cf_pf_start(&s->pf, s)) < 0)
+		snprintf(err, errlen, "cannot start the read-ahead thread");
 	if (rc < 0) {
 		cf_src_close(s);
 		return rc;
 	}
 	*sp = s;
 	return 0;
+}
+
+int cf_src_open_range(cf_src_t **sp, const char *path, cf_inflater_t which, uint64_t start,
+		      uint64_t end, int gzip, char *err, size_t errlen)
+{
+	return src_open(sp, path, which, start, end, gzip, NULL, err, errlen);
+}
+
+int cf_src_open_tap(cf_src_t **sp, const char *path, cf_inflater_t which, cf_tap_t *tap,
+		    char *err, size_t errlen)
+{
+	return src_open(sp, path, which, 0, UINT64_MAX, -1, tap, err, errlen);
 }
 
 const char *cf_src_errmsg(const cf_src_t *s)
@@ -549,6 +576,12 @@ void cf_src_close(cf_src_t *s)
 	if (!s)
 		return;
 	cf_pf_stop(s->pf); /* before anything the worker uses goes */
+	/* The worker has been joined: its reads, and its taps, are done.
+	 * eof is set by a read(2) returning 0 (or at a plain range's end,
+	 * but a tap is only ever on a whole file): every byte before that
+	 * went to the tap. */
+	if (s->tap)
+		s->tap->complete = s->eof;
 	if (s->own_fd && s->fd >= 0)
 		close(s->fd);
 	if (s->z_ready)

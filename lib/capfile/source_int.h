@@ -43,6 +43,16 @@ int cf_src_open_range(cf_src_t **s, const char *path, cf_inflater_t which, uint6
 		      uint64_t end, int gzip, char *err, size_t errlen);
 
 /**
+ * cf_src_open() with @p tap on every byte read from the file (see
+ * cf_tap_t in capfile.h): read(2) hands its bytes to the tap before they
+ * are used, and cf_src_close() sets tap->complete. Plain input is then
+ * read ahead on the prefetch thread too (unless threads are off), so that
+ * the tap runs beside the caller.
+ */
+int cf_src_open_tap(cf_src_t **s, const char *path, cf_inflater_t which, cf_tap_t *tap,
+		    char *err, size_t errlen);
+
+/**
  * Read (or inflate) up to @p n bytes into @p dst. Returns fewer bytes when
  * that is what one read(2) or one inflate call gave; a short count is no
  * sign of the end. Damage found after some output was produced is reported
@@ -86,7 +96,7 @@ uint64_t cf_src_raw_offset_direct(const cf_src_t *s);
  */
 void cf_src_set_threads(int on);
 
-/* prefetch.c: a worker thread inflating ahead into a ring of blocks. */
+/* prefetch.c: a worker thread reading (inflating) ahead into a ring of blocks. */
 typedef struct cf_pf cf_pf_t;
 /** Start the worker on @p src. @return 0, DW_ENOMEM, DW_EIO. */
 int cf_pf_start(cf_pf_t **pf, cf_src_t *src);

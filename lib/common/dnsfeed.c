@@ -13,6 +13,7 @@ struct rl_feed {
 	nl_decoder_t *dec;
 	rl_feed_tick_cb tick;
 	void *tick_user;
+	cf_tap_t *tap;       /* for files read whole; NULL none */
 	/* per-file call context, valid during rl_feed_file() */
 	rl_feed_msg_cb cb;
 	void *user;
@@ -38,6 +39,11 @@ void rl_feed_set_tick(rl_feed_t *f, rl_feed_tick_cb tick, void *user)
 {
 	f->tick = tick;
 	f->tick_user = user;
+}
+
+void rl_feed_set_tap(rl_feed_t *f, cf_tap_t *tap)
+{
+	f->tap = tap;
 }
 
 static void on_payload(const nl_dns_t *pkt, void *user)
@@ -139,7 +145,10 @@ int rl_feed_range(rl_feed_t *f, const char *path, const cf_reader_t *proto, uint
 	memset(st, 0, sizeof(*st));
 	st->unsupported_linktype = -1;
 	err[0] = '\0';
-	if ((rc = cf_reader_open_range(&r, path, proto, start, end, err, errlen)) < 0)
+	rc = f->tap && start == 0 && end == UINT64_MAX
+		? cf_reader_open_tap(&r, path, f->tap, err, errlen)
+		: cf_reader_open_range(&r, path, proto, start, end, err, errlen);
+	if (rc < 0)
 		return rc;
 
 	f->cb = cb;

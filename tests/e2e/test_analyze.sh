@@ -22,6 +22,10 @@
 #    sums over series.
 # 4. merge refuses another interval, another schema, a file that is not
 #    JSON.
+# 5. the inputs' SHA-256 and size on each path: a file read whole (hashed
+#    through its reader), cut for -j 3 (hashed by a thread of its own),
+#    on standard input, and damaged near its start (hashed by a second
+#    read; stdin: null), all against sha256sum.
 #
 # Prints `ok ...` / `FAIL ...` per check; exits 1 when a check failed.
 # Environment: ROOTLENS (default ./rootlens), ROOTLENS_SHARED,
@@ -200,6 +204,76 @@ EOF
 	fi
 else
 	fail "merge refusals: rootlens analyze --interval 10/60 on $G failed"
+fi
+
+# ---- 5. the inputs' SHA-256 on every path ---------------------------------
+# A file read whole by one worker is hashed through its reader (one read);
+# a file cut into parts by the hash thread; a file whose reader stops early
+# is read again; stdin through its reader. Each must equal sha256sum.
+# inputs_are DOC FILE SHA BYTES: the document's one input has these
+inputs_are() {
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+i = d["inputs"]
+sys.exit(0 if len(i) == 1 and i[0]["file"] == sys.argv[2] and i[0]["sha256"] == sys.argv[3]
+         and i[0]["bytes"] == int(sys.argv[4]) else 1)' "$@"
+}
+sha() { sha256sum <"$1" | cut -c1-64; }
+H=$D/root-mix.pcap.gz
+zcat "$H" >"$T/mix.pcap"
+for f in "$H" "$T/mix.pcap"; do
+	"$R" analyze -q -j 1 -o "$T/h1.json" "$f" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && inputs_are "$T/h1.json" "$f" "$(sha "$f")" "$(stat -c %s "$f")"; then
+		ok "inputs: $(basename "$f") read whole: sha256 and bytes equal sha256sum and stat"
+	else
+		fail "inputs: $(basename "$f") read whole: exit $rc, $(head -c 300 "$T/err")"
+	fi
+	case $f in *.gz) ;; *) # a single-member gzip file cannot be cut
+	ROOTLENS_SPLIT_MIN_BYTES=1 "$R" analyze -j 3 --split-warmup 0 -o "$T/h3.json" "$f" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && ! grep -q 'read by one worker' "$T/err" &&
+		inputs_are "$T/h3.json" "$f" "$(sha "$f")" "$(stat -c %s "$f")"; then
+		ok "inputs: $(basename "$f") cut for -j 3: sha256 and bytes equal sha256sum and stat"
+	else
+		fail "inputs: $(basename "$f") cut for -j 3: exit $rc, $(head -c 300 "$T/err")"
+	fi ;;
+	esac
+	"$R" analyze -q -j 1 -o "$T/hs.json" - <"$f" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && inputs_are "$T/hs.json" - "$(sha "$f")" "$(stat -c %s "$f")"; then
+		ok "inputs: $(basename "$f") on standard input: sha256 and bytes of the bytes read"
+	else
+		fail "inputs: $(basename "$f") on standard input: exit $rc, $(head -c 300 "$T/err")"
+	fi
+done
+# damage in the second record, then 6 MiB more: the reader stops long
+# before the end, so the file is hashed by a second read
+python3 - "$T/mix.pcap" "$T/bad.pcap" <<'EOF'
+import os, struct, sys
+raw = open(sys.argv[1], "rb").read()
+first = 24 + 16 + struct.unpack("<I", raw[24 + 8:24 + 12])[0]
+bad = raw[:first] + struct.pack("<IIII", 1, 0, 0x7fffffff, 0x7fffffff) + os.urandom(6 << 20)
+open(sys.argv[2], "wb").write(bad)
+EOF
+"$R" analyze -q -j 1 -o "$T/hb.json" "$T/bad.pcap" 2>"$T/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'bad.pcap' "$T/err" &&
+	inputs_are "$T/hb.json" "$T/bad.pcap" "$(sha "$T/bad.pcap")" "$(stat -c %s "$T/bad.pcap")"; then
+	ok "inputs: a file damaged near its start (exit 1, named): sha256 and bytes still of the whole file"
+else
+	fail "inputs: damaged file: exit $rc, $(head -c 300 "$T/err")"
+fi
+"$R" analyze -q -j 1 -o "$T/hbs.json" - <"$T/bad.pcap" 2>"$T/err"
+rc=$?
+if [ "$rc" -eq 1 ] && python3 -c '
+import json, sys
+i = json.load(open(sys.argv[1]))["inputs"]
+sys.exit(0 if i[0]["sha256"] is None and i[0]["bytes"] is None else 1)' "$T/hbs.json"; then
+	ok "inputs: stdin damaged before its end (not read to the end): sha256 and bytes null"
+else
+	fail "inputs: damaged stdin: exit $rc, $(head -c 300 "$T/err")"
 fi
 
 # -o onto something that is not a regular file (a FIFO here; /dev/null in
