@@ -79,7 +79,8 @@ static const char archive_help[] =
 	"analyze: `rootlens analyze` per server|instance over the selected files,\n"
 	"the partial documents merged (`rootlens merge`: per-instance totals under\n"
 	"\"instances\"); -j N cores in all (default: online CPUs); passes on\n"
-	"--interval, --port, --prefix4, --prefix6, --top, --split-warmup.\n"
+	"--interval, --port, --prefix4, --prefix6, --top, --split-warmup, --asn-map\n"
+	"and the --flag-* options.\n"
 	"verify: recheck every file (checksum, gzip, records, manifest); list\n"
 	"problems.\n"
 	"\n"
@@ -1412,7 +1413,8 @@ static int do_verify(int argc, char **argv)
 /* ---- selection options (list, analyze) -------------------------------- */
 
 enum { O_ARCHIVE = 300, O_SERVER, O_INSTANCE, O_PHASE, O_FROM, O_TO, O_JSON, O_RESCAN,
-       O_PREFIX4, O_PREFIX6, O_TOP, O_WARMUP };
+       O_PREFIX4, O_PREFIX6, O_TOP, O_WARMUP, O_ASN, O_FSHARE, O_FFACTOR, O_FREPEAT,
+       O_FMINQPS, O_FMININT, O_FWINDOW };
 
 #define SELECTION_OPTIONS                                              \
 	{ "archive", required_argument, NULL, O_ARCHIVE },             \
@@ -1680,11 +1682,19 @@ static int do_analyze(int argc, char **argv)
 		{ "prefix6", required_argument, NULL, O_PREFIX6 },
 		{ "top", required_argument, NULL, O_TOP },
 		{ "split-warmup", required_argument, NULL, O_WARMUP },
+		{ "asn-map", required_argument, NULL, O_ASN },
+		{ "flag-share", required_argument, NULL, O_FSHARE },
+		{ "flag-factor", required_argument, NULL, O_FFACTOR },
+		{ "flag-repeat-qps", required_argument, NULL, O_FREPEAT },
+		{ "flag-min-qps", required_argument, NULL, O_FMINQPS },
+		{ "flag-min-intervals", required_argument, NULL, O_FMININT },
+		{ "flag-window", required_argument, NULL, O_FWINDOW },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *out_path = NULL;
 	const char *pass[2 * 64];
-	size_t npass = 0;
+	char *owned[64]; /* absolute --asn-map paths: the analyses run in DIR */
+	size_t npass = 0, nowned = 0;
 	ar_sel_t sel;
 	unsigned jobs = 0;
 	int c, rescan = 0, quiet = 0, compact = 0, rc = RL_EXIT_OK;
@@ -1700,14 +1710,16 @@ static int do_analyze(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "j:o:ci:p:qh", longopts, NULL)) != -1) {
 		int t = selection_option("analyze", c, optarg, &dir, &sel, &rescan, &quiet, &rc);
 		if (t < 0)
-			return rc;
+			goto out;
 		if (t)
 			continue;
 		const char *flag = NULL;
 		switch (c) {
 		case 'j':
-			if (parse_uint(optarg, 1, MAX_JOBS, &jobs) < 0)
-				return usage_err("analyze", "bad -j (1..256)");
+			if (parse_uint(optarg, 1, MAX_JOBS, &jobs) < 0) {
+				rc = usage_err("analyze", "bad -j (1..256)");
+				goto out;
+			}
 			break;
 		case 'o': out_path = optarg; break;
 		case 'c': compact = 1; break;
@@ -1717,34 +1729,62 @@ static int do_analyze(int argc, char **argv)
 		case O_PREFIX6: flag = "--prefix6"; break;
 		case O_TOP: flag = "--top"; break;
 		case O_WARMUP: flag = "--split-warmup"; break;
-		case 'h': fputs(archive_help, stdout); return RL_EXIT_OK;
-		default: return usage_err("analyze", "bad option");
+		case O_FSHARE: flag = "--flag-share"; break;
+		case O_FFACTOR: flag = "--flag-factor"; break;
+		case O_FREPEAT: flag = "--flag-repeat-qps"; break;
+		case O_FMINQPS: flag = "--flag-min-qps"; break;
+		case O_FMININT: flag = "--flag-min-intervals"; break;
+		case O_FWINDOW: flag = "--flag-window"; break;
+		case O_ASN:
+			flag = "--asn-map";
+			if (nowned == sizeof(owned) / sizeof(owned[0])) {
+				rc = usage_err("analyze", "too many --asn-map");
+				goto out;
+			}
+			if (!(owned[nowned] = realpath(optarg, NULL))) {
+				cli_err(CMD " analyze", "%s: %s", optarg, strerror(errno));
+				rc = RL_EXIT_FATAL;
+				goto out;
+			}
+			optarg = owned[nowned++];
+			break;
+		case 'h':
+			fputs(archive_help, stdout);
+			rc = RL_EXIT_OK;
+			goto out;
+		default: rc = usage_err("analyze", "bad option"); goto out;
 		}
 		if (flag) {
-			if (npass + 2 > sizeof(pass) / sizeof(pass[0]))
-				return usage_err("analyze", "too many options");
+			if (npass + 2 > sizeof(pass) / sizeof(pass[0])) {
+				rc = usage_err("analyze", "too many options");
+				goto out;
+			}
 			pass[npass++] = flag;
 			pass[npass++] = optarg;
 		}
 	}
-	if (!dir || optind < argc)
-		return usage_err("analyze", "usage: rootlens archive analyze --archive DIR "
-				 "[SELECTION] [-j N] [-o FILE]");
+	if (!dir || optind < argc) {
+		rc = usage_err("analyze", "usage: rootlens archive analyze --archive DIR "
+			       "[SELECTION] [-j N] [-o FILE]");
+		goto out;
+	}
 	if (!jobs)
 		jobs = online_cpus();
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (el <= 0) {
 		cli_err(CMD " analyze", "cannot find this program (/proc/self/exe): %s",
 			strerror(errno));
-		return RL_EXIT_FATAL;
+		rc = RL_EXIT_FATAL;
+		goto out;
 	}
 	exe[el] = '\0';
 	if (!realpath(dir, root)) {
 		cli_err(CMD " analyze", "%s: %s", dir, strerror(errno));
-		return RL_EXIT_FATAL;
+		rc = RL_EXIT_FATAL;
+		goto out;
 	}
 	if ((rc = select_files("analyze", dir, &sel, rescan, quiet, &a, &e, &n)) != RL_EXIT_OK)
-		return rc;
+		goto out;
 	if (n == 0) {
 		cli_err(CMD " analyze", "no file in %s matches the selection", dir);
 		rc = RL_EXIT_DAMAGED;
@@ -1923,6 +1963,8 @@ out:
 	free(groups);
 	ar_entries_free(e, n);
 	ar_archive_close(a);
+	for (size_t i = 0; i < nowned; i++)
+		free(owned[i]);
 	return rc;
 }
 

@@ -562,6 +562,30 @@ else
 	check "analyze --instance ams: the counters of its files, its labels, no per-instance breakdown" \
 		'[ "$rc" -eq 0 ] && [ "$(counters "$T/ams.json")" = "$(counters "$T/ams-direct.json")" ] &&
 		 ! has "\"instances\"" "$T/ams.json" && has "\"instance\": \"ams\"" "$T/ams.json"'
+	# --asn-map (a relative path: the analyses run in the archive) and the
+	# flag rules reach each analyze: the AS list and the flags equal those
+	# of analyze given the same options by hand
+	printf '0.0.0.0\t1\t64500\n128.0.0.0\t1\t64501\n::\t0\t64502\n' >"$T/asn.map"
+	FOPT="--flag-share 1 --flag-min-qps 0.01 --flag-repeat-qps 0.01"
+	cd "$T" || exit 1
+	run archive analyze --archive "$A" -q -j 1 --instance ams --asn-map asn.map \
+		$FOPT -o "$T/ams-asn.json"
+	cd - >/dev/null || exit 1
+	(cd "$A" && "$R" analyze -q -j 1 --asn-map "$T/asn.map" $FOPT -o "$T/ams-asn-direct.json" \
+		$K/ams/root-dnsperf-udp.pcap.gz $K/ams/root-mix.pcap.gz) 2>"$T/err"
+	asn_flags() {
+		python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(json.dumps([d["totals"].get("top_asns"), d.get("flags")], sort_keys=True))
+' "$1"
+	}
+	check "analyze --asn-map FILE --flag-*: top_asns and flags equal analyze's with the same options" \
+		'[ "$rc" -eq 0 ] && [ "$(asn_flags "$T/ams-asn.json")" = "$(asn_flags "$T/ams-asn-direct.json")" ] &&
+		 has "\"asn\": \"AS6450" "$T/ams-asn.json" && has "\"flags\"" "$T/ams-asn.json"'
+	run archive analyze --archive "$A" -q --asn-map "$T/no-such.map"
+	check "analyze --asn-map of a missing file: exit 3, the file named" \
+		'[ "$rc" -eq 3 ] && has "no-such.map" "$T/err"'
 	run archive analyze --archive "$A" -q -j 1 --compact
 	check "analyze -j 1 to stdout: the same counters" \
 		'[ "$rc" -eq 0 ] && [ "$(counters "$T/out")" = "$(counters "$T/all.json")" ]'
