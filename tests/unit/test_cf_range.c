@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "cf_build.h"
+#include "cf_gz.h"
 #include "rootlens/capfile.h"
 #include "../../lib/capfile/source_int.h"
 
@@ -58,27 +59,6 @@ static void make_pcap(bb_t *b, size_t *offs)
 	offs[NREC] = b->len;
 }
 
-static void gz_member(bb_t *out, const uint8_t *in, size_t n)
-{
-	z_stream z;
-	memset(&z, 0, sizeof(z));
-	CU_ASSERT_FATAL(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
-				     Z_DEFAULT_STRATEGY) == Z_OK);
-	size_t bound = deflateBound(&z, (uLong)n) + 64;
-	if (out->len + bound > out->cap) {
-		out->cap = out->len + bound;
-		out->p = realloc(out->p, out->cap);
-		CU_ASSERT_FATAL(out->p != NULL);
-	}
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)n;
-	z.next_out = out->p + out->len;
-	z.avail_out = (uInt)(out->cap - out->len);
-	CU_ASSERT_FATAL(deflate(&z, Z_FINISH) == Z_STREAM_END);
-	out->len += z.total_out;
-	deflateEnd(&z);
-}
-
 typedef struct fixture {
 	bb_t pc, gz;
 	size_t offs[NREC + 1];
@@ -98,7 +78,7 @@ static void fixture_make(void)
 		size_t a = i ? fx.offs[i] : 0;
 		size_t e = i + PER_MEMBER < NREC ? fx.offs[i + PER_MEMBER] : fx.pc.len;
 		fx.members[fx.nmembers++] = fx.gz.len;
-		gz_member(&fx.gz, fx.pc.p + a, e - a);
+		gz_member(&fx.gz, fx.pc.p + a, e - a, 6);
 	}
 	fx.plain = tmp_write(fx.pc.p, fx.pc.len);
 	fx.zpath = tmp_write(fx.gz.p, fx.gz.len);
@@ -267,7 +247,7 @@ static void test_single_member_not_cut(void)
 	cf_split_t sp;
 	bb_t gz = { 0 };
 	fixture_make();
-	gz_member(&gz, fx.pc.p, fx.pc.len);
+	gz_member(&gz, fx.pc.p, fx.pc.len, 6);
 	char *path = tmp_write(gz.p, gz.len);
 	cf_reader_t *proto = proto_of(path);
 	CU_ASSERT_EQUAL(cf_split_find(proto, 0, UINT64_MAX, &sp, err, sizeof(err)), 0);

@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "cf_build.h"
+#include "cf_gz.h"
 #include "rootlens/capfile.h"
 #include "../../lib/capfile/source_int.h"
 
@@ -106,33 +107,6 @@ static void make_pcap(bb_t *b, uint32_t n, uint32_t minlen, uint32_t maxlen, uin
 		*digest = h;
 }
 
-/* Append one gzip member holding @p n bytes at @p in. */
-static void gz_member(bb_t *out, const uint8_t *in, size_t n, int level)
-{
-	z_stream z;
-	memset(&z, 0, sizeof(z));
-	CU_ASSERT_FATAL(deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8,
-	                             Z_DEFAULT_STRATEGY) == Z_OK);
-	size_t bound = deflateBound(&z, (uLong)n) + 64;
-	if (out->len + bound > out->cap) {
-		out->cap = out->len + bound;
-		out->p = realloc(out->p, out->cap);
-		CU_ASSERT_FATAL(out->p != NULL);
-	}
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)n;
-	z.next_out = out->p + out->len;
-	z.avail_out = (uInt)(out->cap - out->len);
-	CU_ASSERT_FATAL(deflate(&z, Z_FINISH) == Z_STREAM_END);
-	out->len += z.total_out;
-	deflateEnd(&z);
-}
-
-static void rm(char *path)
-{
-	unlink(path);
-	free(path);
-}
 
 /* ---- the tap --------------------------------------------------------- */
 
