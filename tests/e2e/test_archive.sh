@@ -342,46 +342,10 @@ if [ "$(id -u)" -ne 0 ] || [ ! -x "$SSHD" ] || ! command -v ssh-keygen >"$T/w" 2
 	skip "ssh: needs root, $SSHD and ssh-keygen"
 else
 	S=$T/ssh
-	mkdir -m 700 "$S"
 	: >"$T/empty"
-	ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" <"$T/empty" >"$T/w" 2>&1
-	ssh-keygen -q -t ed25519 -N '' -f "$S/user_key" <"$T/empty" >"$T/w" 2>&1
-	cp "$S/user_key.pub" "$S/authorized_keys"
-	: >"$S/ssh_config"
-	mkdir -p /run/sshd
-	port=$((22000 + $$ % 1000))
-	for try in 1 2 3 4 5; do
-		cat >"$S/sshd_config" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $S/host_key
-AuthorizedKeysFile $S/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PidFile $S/sshd.pid
-LogLevel ERROR
-EOF
-		"$SSHD" -D -e -f "$S/sshd_config" 2>"$S/sshd.log" &
-		SSHD_PID=$!
-		SSH="ssh -F $S/ssh_config -p $port -i $S/user_key -o StrictHostKeyChecking=no -o UserKnownHostsFile=$S/known_hosts -o BatchMode=yes -o LogLevel=ERROR"
-		up=0
-		n=0
-		while [ $n -lt 50 ]; do
-			if $SSH root@127.0.0.1 true <"$T/empty" >"$T/w" 2>&1; then up=1; break; fi
-			kill -0 "$SSHD_PID" 2>"$T/w" || break
-			sleep 0.1
-			n=$((n + 1))
-		done
-		[ $up -eq 1 ] && break
-		kill "$SSHD_PID" 2>"$T/w"
-		wait "$SSHD_PID" 2>"$T/w"
-		SSHD_PID=
-		port=$((port + 1))
-	done
+	. "$here/sshd_local.sh"
+	sshd_local_start "$S" $((22000 + $$ % 1000))
+	SSHD_PID=$SSHD_LOCAL_PID port=$SSHD_LOCAL_PORT SSH=$SSHD_LOCAL_SSH
 	if [ -z "$SSHD_PID" ]; then
 		fail "sshd did not start: $(cat "$S/sshd.log")"
 	else

@@ -271,46 +271,13 @@ if [ "$(id -u)" -ne 0 ] || [ ! -x "$SSHD" ] || ! command -v ssh-keygen >/dev/nul
 	skip "ssh: needs root, $SSHD, ssh and ssh-keygen"
 else
 	S=$T/ssh
-	mkdir -m 700 "$S"
-	ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" </dev/null >"$S/w" 2>&1
-	ssh-keygen -q -t ed25519 -N '' -f "$S/user_key" </dev/null >"$S/w" 2>&1
-	cp "$S/user_key.pub" "$S/authorized_keys"
-	mkdir -p /run/sshd
-	port=$((23000 + $$ % 1000))
+	. "$here/sshd_local.sh"
 	up=0
-	for try in 1 2 3 4 5; do
-		cat >"$S/sshd_config" <<EOF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $S/host_key
-AuthorizedKeysFile $S/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-MaxStartups 64
-MaxSessions 64
-PidFile $S/sshd.pid
-LogLevel ERROR
-EOF
-		"$SSHD" -D -e -f "$S/sshd_config" 2>"$S/sshd.log" &
-		sshd_pid=$!
-		PIDS="$PIDS $sshd_pid"
-		SSHA="ssh -p $port -i $S/user_key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
-		n=0
-		while [ $n -lt 50 ]; do
-			if $SSHA root@127.0.0.1 true </dev/null >"$S/w" 2>&1; then up=1; break; fi
-			kill -0 "$sshd_pid" 2>/dev/null || break
-			sleep 0.1
-			n=$((n + 1))
-		done
-		[ $up -eq 1 ] && break
-		kill "$sshd_pid" 2>/dev/null
-		wait "$sshd_pid" 2>/dev/null
-		port=$((port + 1))
-	done
+	if sshd_local_start "$S" $((23000 + $$ % 1000)); then
+		up=1
+		port=$SSHD_LOCAL_PORT SSHA=$SSHD_LOCAL_SSH
+	fi
+	PIDS="$PIDS $SSHD_LOCAL_PID"
 	if [ $up -eq 0 ]; then
 		fail "sshd did not start: $(head -n 3 "$S/sshd.log")"
 	else
