@@ -1,7 +1,8 @@
 /*
  * cf_gz.h - gzip test files for the capture-reader tests: members made
  * with zlib's deflate, written back to back as rootlens' capture writer
- * writes them (RFC 1952 section 2.2), and removal of the temporary files.
+ * writes them (RFC 1952 section 2.2), the inflaters to try, and removal
+ * of the temporary files.
  */
 #ifndef ROOTLENS_TEST_CF_GZ_H
 #define ROOTLENS_TEST_CF_GZ_H
@@ -34,6 +35,21 @@ static inline void gz_member(bb_t *out, const uint8_t *in, size_t n, int level)
 	CU_ASSERT_FATAL(deflate(&z, Z_FINISH) == Z_STREAM_END);
 	out->len += z.total_out;
 	deflateEnd(&z);
+}
+
+/* The inflaters this build can use; ISA-L only when built in. */
+static inline int inflaters(cf_inflater_t *out)
+{
+	int n = 0;
+	out[n++] = CF_INFLATE_ZLIB;
+	if (cf_have_isal())
+		out[n++] = CF_INFLATE_ISAL;
+	return n;
+}
+
+static inline const char *inflater_name(cf_inflater_t w)
+{
+	return w == CF_INFLATE_ISAL ? "isal" : "zlib";
 }
 
 /* Remove the temporary file @p path (from tmp_write()) and free the name. */

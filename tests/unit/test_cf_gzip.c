@@ -115,21 +115,6 @@ static result_t read_all(const char *path, int check_ts)
 	return res;
 }
 
-/* The inflaters this build can use; ISA-L only when built in. */
-static int inflaters(cf_inflater_t *out)
-{
-	int n = 0;
-	out[n++] = CF_INFLATE_ZLIB;
-	if (cf_have_isal())
-		out[n++] = CF_INFLATE_ISAL;
-	return n;
-}
-
-static const char *inflater_name(cf_inflater_t w)
-{
-	return w == CF_INFLATE_ISAL ? "isal" : "zlib";
-}
-
 /* ---- tests ----------------------------------------------------------- */
 
 static void test_single_member(void)

@@ -186,21 +186,6 @@ static result_t read_file(const char *path, cf_tap_t *tap, uint64_t max)
 	return res;
 }
 
-/* The inflaters this build can use; ISA-L only when built in. */
-static int inflaters(cf_inflater_t *out)
-{
-	int n = 0;
-	out[n++] = CF_INFLATE_ZLIB;
-	if (cf_have_isal())
-		out[n++] = CF_INFLATE_ISAL;
-	return n;
-}
-
-static const char *inflater_name(cf_inflater_t w)
-{
-	return w == CF_INFLATE_ISAL ? "isal" : "zlib";
-}
-
 static const size_t caps[] = { 0, 1, 7, 4096, 65537 };
 #define NCAPS (sizeof(caps) / sizeof(caps[0]))
 
