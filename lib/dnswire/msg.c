@@ -32,6 +32,17 @@
 
 #define TYPE_OPT 41
 
+/* RFC 1035 2.3.2: integers on the wire are big-endian. */
+static inline uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /*
  * Names already validated in this message, by offset: a compressed owner
  * name that is one pointer to such an offset needs no second walk. In a
@@ -43,32 +54,62 @@
  */
 #define MEMO_SLOTS 64 /* direct-mapped by offset; a collision only forgets */
 
+/*
+ * An empty slot holds the offset MEMO_NONE: only targets of 14-bit
+ * pointers (< 0x4000) are looked up, so no look-up can match it, and a
+ * look-up is one 16-bit load and compare. Lengths are at least 3: only
+ * names with a label are kept, so no entry is a root name.
+ *
+ * Offsets are kept as 16 bits, and the slot of an offset depends on its
+ * low bits only, so in a message over 64 KiB a name memoised at S >=
+ * 65536 also answers a pointer to S - 65536. No UDP or TCP transport
+ * carries such a message; the behaviour is kept as it always was
+ * (tests/unit/test_dw_walk.c pins it).
+ */
+#define MEMO_NONE 0xffff
+
 typedef struct name_memo {
-	uint64_t used;              /* bit i: slot i holds an entry */
-	uint16_t off[MEMO_SLOTS];
+	uint16_t off[MEMO_SLOTS];   /* MEMO_NONE: empty */
 	uint8_t len[MEMO_SLOTS];    /* wire length of the name starting there */
 	uint8_t hops[MEMO_SLOTS];   /* pointers its walk follows (hop cap) */
 } name_memo_t;
 
-static unsigned memo_slot(size_t off)
+static void memo_init(name_memo_t *mm)
+{
+	memset(mm->off, 0xff, sizeof(mm->off));
+}
+
+static inline unsigned memo_slot(size_t off)
 {
 	return (unsigned)(off ^ off >> 6) & (MEMO_SLOTS - 1);
 }
 
-static void memo_add(name_memo_t *mm, size_t off, size_t len, unsigned hops)
+/*
+ * Remember the name at @p off. An entry whose walk used up the hop cap
+ * could never be followed (one more pointer is one too many), so it is
+ * not stored, but it still evicts the slot's old entry, as storing it
+ * would: the memo knows the same offsets as one that kept such entries
+ * and refused them at look-up, and a look-up need not check the hops.
+ */
+static inline void memo_add(name_memo_t *mm, size_t off, size_t len, unsigned hops)
 {
 	unsigned i = memo_slot(off);
-	mm->used |= (uint64_t)1 << i;
-	mm->off[i] = (uint16_t)off;
-	mm->len[i] = (uint8_t)len;
-	mm->hops[i] = (uint8_t)hops;
+	if (hops < DW_MAX_PTR_HOPS) {
+		mm->off[i] = (uint16_t)off;
+		mm->len[i] = (uint8_t)len;
+		mm->hops[i] = (uint8_t)hops;
+	} else {
+		mm->off[i] = MEMO_NONE;
+	}
 }
 
-/* Slot of @p off, or -1. */
-static int memo_find(const name_memo_t *mm, size_t off)
+/* Slot of the name at @p ptr (< 0x4000), or -1: every stored entry may be
+ * followed once more. */
+__attribute__((always_inline))
+static inline int memo_find(const name_memo_t *mm, size_t ptr)
 {
-	unsigned i = memo_slot(off);
-	return (mm->used >> i & 1) && mm->off[i] == off ? (int)i : -1;
+	unsigned i = memo_slot(ptr);
+	return mm->off[i] == ptr ? (int)i : -1;
 }
 
 /* Every label start of an uncompressed name written at @p off: each is a
@@ -84,78 +125,94 @@ static void memo_add_suffixes(name_memo_t *mm, size_t off, const uint8_t *name,
 }
 
 /*
- * Skip a name at @p pos like skip_name() would, without a cursor: @return
- * the position after it, with its length in @p len, or 0 where skip_name()
- * would leave it to the full walk. Inlined into both callers (measured: a
- * call per owner and per RDATA name was a tenth of the parse).
+ * Skip the name at @p pos (< @p end) like dw_name_parse(c, NULL, len)
+ * would, without a cursor, as far as labels and one pointer into the memo
+ * take it: @return the position after it, with its length in @p len, or 0
+ * where the full walk must decide (it knows the exact error). The name's
+ * own start is memoised when it begins with a label, so later pointers to
+ * it stop at once. Inlined into both callers, skip_owner() and the RDATA
+ * walk (measured: a call per owner and per RDATA name was a tenth of the
+ * parse).
  */
 __attribute__((always_inline))
 static inline size_t skip_core(const uint8_t *base, size_t end, size_t pos,
 			       name_memo_t *mm, size_t *len)
 {
-	/* Plain indices rather than a cursor: this runs for every owner
-	 * name and every name in RDATA, and each stop below is where the
-	 * cursor reads would have failed or the walk would have given up. */
-	size_t start = pos, total = 0;
+	const size_t start = pos;
+	/*
+	 * Before a pointer the labels lie side by side, so the name's length
+	 * so far is pos - start, and one bound covers both limits of a label:
+	 * the byte after it must exist (end), and the name with its root
+	 * label must stay within 255 bytes (RFC 1035 3.1), so that byte lies
+	 * before start + 255. One test gives up exactly where the two did.
+	 */
+	const size_t lim = end - start > DW_NAME_MAXLEN ? start + DW_NAME_MAXLEN : end;
+	unsigned b;
 
-	while (pos < end) {
-		uint8_t b = base[pos++];
-		if (b == 0) {
-			*len = total + 1;
-			if (total > 0)
-				memo_add(mm, start, total + 1, 0);
-			return pos;
-		}
-		if ((b & 0xc0) == 0xc0) {
-			if (pos >= end)
-				return 0;
-			size_t ptr = (size_t)(b & 0x3f) << 8 | base[pos++];
-			if (ptr >= start)
-				return 0;
-			int i = memo_find(mm, ptr);
-			if (i < 0 || total + mm->len[i] > DW_NAME_MAXLEN ||
-			    mm->hops[i] + 1u > DW_MAX_PTR_HOPS)
-				return 0;
-			*len = total + mm->len[i];
-			if (total > 0)
-				memo_add(mm, start, *len, mm->hops[i] + 1u);
-			return pos;
-		}
-		if ((b & 0xc0) != 0 || total + 1 + b + 1 > DW_NAME_MAXLEN || end - pos < b)
+	while ((b = base[pos]) - 1u < DW_LABEL_MAXLEN) { /* 1..63: a label */
+		pos += 1 + b;
+		if (pos >= lim)
 			return 0;
-		pos += b;
-		total += 1 + (size_t)b;
 	}
-	return 0;
+	if (b == 0) {
+		*len = pos - start + 1;
+		if (pos > start)
+			memo_add(mm, start, *len, 0);
+		return pos + 1;
+	}
+	/*
+	 * A pointer: its two bytes less 0xc000 are its target. Label types
+	 * 01 and 10 wrap to a huge value there, so the one test below also
+	 * refuses them. The target must lie before the name's start (the
+	 * backwards rule of dw_name_parse(): this is the first pointer).
+	 */
+	if (end - pos < 2)
+		return 0;
+	size_t ptr = (size_t)be16(base + pos) - 0xc000;
+	int k;
+	if (ptr >= start || (k = memo_find(mm, ptr)) < 0)
+		return 0;
+	size_t total = pos - start;
+	*len = total + mm->len[k];
+	if (*len > DW_NAME_MAXLEN)
+		return 0;
+	if (total > 0)
+		memo_add(mm, start, *len, mm->hops[k] + 1u);
+	return pos + 2;
 }
 
 /*
- * Validate and skip a name like dw_name_parse(c, NULL, len), with the same
- * rules and results, but stop at the first pointer to a memoised offset:
- * the rest of the name is known valid and its length known. A pointer
- * into the memo always passes the backwards rule, as every entry lies
- * before any name read after it. The name's own start is memoised when it
- * begins with a label, so later pointers to it stop at once.
- * Anything unusual (skip_core gives up) goes to the full walk, which
- * decides with its exact error.
+ * An owner name the fast path of walk_rrs() did not take: skip_core(),
+ * else the full walk, which decides with its exact error. @return 0 with
+ * @p pos moved past the name and its length in @p len, or the negative
+ * DW_E* code of dw_name_parse().
  */
-static int skip_name(dw_cur_t *c, name_memo_t *mm, size_t *len)
+__attribute__((noinline))
+static int skip_owner(const uint8_t *base, size_t end, size_t *pos,
+		      name_memo_t *mm, size_t *len)
 {
-	size_t pos;
-
-	if (!c->err && (pos = skip_core(c->base, c->len, c->pos, mm, len)) != 0) {
-		c->pos = pos;
+	size_t np = *pos < end ? skip_core(base, end, *pos, mm, len) : 0;
+	if (np != 0) {
+		*pos = np;
 		return 0;
 	}
-	return dw_name_parse(c, NULL, len);
+	dw_cur_t c;
+	dw_cur_init(&c, base, end);
+	c.pos = *pos;
+	int rc = dw_name_parse(&c, NULL, len);
+	*pos = c.pos;
+	return rc;
 }
 
-/* RR types whose RDATA is exactly one (compressible) name, RFC 1035 3.3. */
-static int rdata_is_name(uint16_t type)
-{
-	return type == 2 /* NS */ || type == 5 /* CNAME */ || type == 12 /* PTR */ ||
-	       type == 39 /* DNAME */;
-}
+/*
+ * RR types that need more than a skip: OPT (41), and those whose RDATA is
+ * exactly one compressible name, RFC 1035 3.3: NS (2), CNAME (5), PTR (12),
+ * DNAME (39, RFC 6672 2.1). None above 41, so one bit test tells them from
+ * the rest.
+ */
+#define RR_NAME_TYPES ((uint64_t)1 << 2 | (uint64_t)1 << 5 | (uint64_t)1 << 12 | \
+		       (uint64_t)1 << 39)
+#define RR_SPECIAL_TYPES (RR_NAME_TYPES | (uint64_t)1 << TYPE_OPT)
 
 /* Reason for a failed name: its own kind, or the section's truncation. */
 static dw_bad_t name_bad(int rc, dw_bad_t trunc)
@@ -214,82 +271,168 @@ static void opt_options(dw_msg_t *m, const uint8_t *rdata, uint16_t rdlen,
 }
 
 /*
- * Walk @p count RRs of one section. The count is checked against the
- * bytes left first (Knot's rule), so 65535 claimed records in a small
- * packet cost one division, not 65535 iterations.
+ * An OPT record in the additional section, its fixed part (TYPE CLASS TTL
+ * RDLENGTH) at @p f, @p avail bytes after that. RFC 6891 6.1.1: OPT lives
+ * in the additional section only (elsewhere it is just another RR to step
+ * over), at most once, owned by the root. Only the first fills the view,
+ * and it does so before its RDATA is checked: the DO bit of a query cut
+ * short in its options was still sent. @return 0, or DW_ETRUNC when RDATA
+ * is cut short.
  */
-static int walk_rrs(dw_msg_t *m, dw_cur_t *c, uint16_t count,
-		    dw_section_t sec, dw_bad_t trunc, int *opt_bad, name_memo_t *mm)
+__attribute__((noinline))
+static int opt_rr(dw_msg_t *m, const uint8_t *f, int root_owner, size_t avail,
+		  int *opt_bad)
 {
-	m->reached = sec;
-	if (count > dw_cur_avail(c) / DW_RR_MIN)
-		return fail(m, DW_ETRUNC, trunc);
-	for (unsigned i = 0; i < count; i++) {
-		size_t owner_len = 0, pos = c->pos;
-		const uint8_t *o = c->base + pos;
-		int k;
-		/* Most owners are one pointer to a memoised name: skip_name's
-		 * first step, taken here (a memo length is at most 255). */
-		if (c->len - pos >= 2 && o[0] >= 0xc0 &&
-		    ((size_t)(o[0] & 0x3f) << 8 | o[1]) < pos &&
-		    (k = memo_find(mm, (size_t)(o[0] & 0x3f) << 8 | o[1])) >= 0 &&
-		    mm->hops[k] + 1u <= DW_MAX_PTR_HOPS) {
-			owner_len = mm->len[k];
-			c->pos = pos + 2;
-		} else {
-			int rc = skip_name(c, mm, &owner_len);
-			if (rc < 0)
-				return fail(m, rc, name_bad(rc, trunc));
-		}
-		/* By length, not by bytes: a pointer to a 0 byte is root too. */
-		int root_owner = owner_len == 1;
-		/* TYPE CLASS TTL RDLENGTH: one bounds check for the ten bytes
-		 * (a short read fails the cursor, as field-by-field reads would) */
-		if (c->len - c->pos < 10) {
-			dw_cur_fail(c, DW_ETRUNC);
-			return fail(m, DW_ETRUNC, trunc);
-		}
-		const uint8_t *f = c->base + c->pos;
-		c->pos += 10;
-		uint16_t type = (uint16_t)(f[0] << 8 | f[1]);
-		uint16_t cls = (uint16_t)(f[2] << 8 | f[3]);
-		uint32_t ttl = (uint32_t)f[4] << 24 | (uint32_t)f[5] << 16 |
-			       (uint32_t)f[6] << 8 | f[7];
-		uint16_t rdlen = (uint16_t)(f[8] << 8 | f[9]);
-		/*
-		 * RFC 6891 6.1.1: OPT lives in the additional section only
-		 * (elsewhere it is just another RR to step over), at most once,
-		 * owned by the root. Only the first fills the view, and it does
-		 * so before its RDATA is checked: the DO bit of a query cut
-		 * short in its options was still sent.
-		 */
-		int is_opt = type == TYPE_OPT && sec == DW_SEC_ADDITIONAL;
-		int first_opt = is_opt && !m->have_edns;
-		if (is_opt && (!first_opt || !root_owner))
-			*opt_bad = 1;
-		if (first_opt)
-			opt_fixed(m, cls, ttl);
-		const uint8_t *rdata = dw_cur_ptr(c, rdlen);
-		if (c->err)
-			return fail(m, DW_ETRUNC, trunc);
-		if (first_opt)
-			opt_options(m, rdata, rdlen, opt_bad);
-		/*
-		 * A referral's glue owners point into its NS RDATA: memoise
-		 * those names when valid. A bad one is no error of the
-		 * message (RDATA is opaque here); the walk of a glue owner
-		 * pointing at it will find the fault itself.
-		 */
-		if (rdata && rdata_is_name(type) && rdlen > 1) {
-			/* The fast walk only: it memoises what it validates,
-			 * and the full walk of a name it gives up on would be
-			 * thrown away (nothing else of it is kept). */
-			size_t nlen;
-			(void)skip_core(c->base, c->len, (size_t)(rdata - c->base), mm, &nlen);
-		}
-		m->rrs++;
-	}
+	uint16_t rdlen = be16(f + 8);
+	int first_opt = !m->have_edns;
+
+	if (!first_opt || !root_owner)
+		*opt_bad = 1;
+	if (first_opt)
+		opt_fixed(m, be16(f + 2), be32(f + 4));
+	if (avail < rdlen)
+		return DW_ETRUNC;
+	if (first_opt)
+		opt_options(m, f + 10, rdlen, opt_bad);
 	return 0;
+}
+
+/* Each section's truncation reason lies as far from DW_BAD_ANSWER_TRUNC as
+ * the section from DW_SEC_ANSWER. */
+_Static_assert(DW_BAD_AUTHORITY_TRUNC - DW_BAD_ANSWER_TRUNC == DW_SEC_AUTHORITY - DW_SEC_ANSWER &&
+	       DW_BAD_ADDITIONAL_TRUNC - DW_BAD_ANSWER_TRUNC == DW_SEC_ADDITIONAL - DW_SEC_ANSWER,
+	       "dw_bad_t and dw_section_t orders differ");
+
+static dw_bad_t sec_trunc(dw_section_t sec)
+{
+	return (dw_bad_t)(DW_BAD_ANSWER_TRUNC + (sec - DW_SEC_ANSWER));
+}
+
+/*
+ * Walk the answer, authority and additional sections from @p pos, then
+ * finish the view: reached, rrs, bad (RFC 1035 4.1.3, RFC 6891 6.1).
+ *
+ * The loop runs on plain indices into the message, with the position and
+ * the RR counts in locals; @p m is written only when the walk stops, or by
+ * an OPT record (opt_rr()). The cursor's checks become one bounds check
+ * per field group, each where the cursor read would have failed. Every stop leaves @p m as a record-by-record walk would:
+ * reached is the section it stopped in, rrs the records walked
+ * completely. What is rare (an owner that is not one pointer into the
+ * memo, an OPT) is out of line, so the common record keeps everything in
+ * registers.
+ *
+ * Out of line itself: profiles show the walk on its own, and it is one
+ * call per message.
+ */
+__attribute__((noinline))
+static int walk_rrs(dw_msg_t *m, const uint8_t *base, size_t end, size_t pos,
+		    name_memo_t *mm)
+{
+	const size_t last12 = end - 12; /* end >= 12: the header */
+	unsigned done = 0;              /* RRs of the sections before */
+	unsigned count = m->ancount;    /* RRs of this section */
+	unsigned left;                  /* of them still to walk */
+	int opt_bad = 0;
+	dw_section_t sec = DW_SEC_ANSWER;
+	int rc;
+
+	for (;;) {
+		/* The count is checked against the bytes left first (Knot's
+		 * rule: count > bytes / DW_RR_MIN, here without the
+		 * division), so 65535 claimed records in a small packet cost
+		 * one multiplication, not 65535 iterations. */
+		left = count;
+		if (count * (size_t)DW_RR_MIN > end - pos)
+			goto trunc;
+		for (; left > 0; left--) {
+			int root_owner;
+			size_t ptr;
+			/*
+			 * Most owners are one pointer to a memoised name:
+			 * skip_core()'s pointer step, taken here when the
+			 * pointer and the ten bytes of TYPE CLASS TTL
+			 * RDLENGTH after it are all in the message (one
+			 * bounds check for both). The first two bytes less
+			 * 0xc000 are the pointer's target, and wrap to a
+			 * huge value for a label, so one compare asks for a
+			 * backwards pointer. Every other owner, this one
+			 * too with fewer bytes left, takes the way that
+			 * decides everything.
+			 */
+			if (pos <= last12 &&
+			    (ptr = (size_t)be16(base + pos) - 0xc000) < pos &&
+			    memo_find(mm, ptr) >= 0) {
+				root_owner = 0; /* no entry is the root */
+				pos += 2;
+			} else {
+				if (pos < end && base[pos] == 0) {
+					/* the root (as skip_core() reads it) */
+					root_owner = 1;
+					pos++;
+				} else {
+					size_t np = pos, len;
+					rc = skip_owner(base, end, &np, mm, &len);
+					if (rc < 0)
+						goto bad;
+					pos = np;
+					/* by length, not by bytes: a pointer
+					 * to a 0 byte is root too */
+					root_owner = len == 1;
+				}
+				if (end - pos < 10)
+					goto trunc;
+			}
+			uint16_t type = be16(base + pos);
+			uint16_t rdlen = be16(base + pos + 8);
+			pos += 10;
+			if (type <= TYPE_OPT && (RR_SPECIAL_TYPES >> type & 1)) {
+				if (type != TYPE_OPT) {
+					/*
+					 * A referral's glue owners point into
+					 * its NS RDATA: memoise those names when
+					 * valid, by the fast walk only (it
+					 * memoises what it validates; a full
+					 * walk of a name it gives up on would be
+					 * thrown away). A bad one is no error of
+					 * the message (RDATA is opaque here); the
+					 * walk of a glue owner pointing at it
+					 * finds the fault itself. RDATA cut
+					 * short fails below, memo unused.
+					 */
+					size_t nlen;
+					if (rdlen > 1 && rdlen <= end - pos)
+						(void)skip_core(base, end, pos, mm, &nlen);
+				} else if (sec == DW_SEC_ADDITIONAL &&
+					   opt_rr(m, base + pos - 10, root_owner, end - pos,
+						  &opt_bad) < 0) {
+					goto trunc;
+				}
+			}
+			pos += rdlen;
+			if (pos > end)
+				goto trunc;
+		}
+		done += count;
+		if (sec == DW_SEC_ADDITIONAL)
+			break;
+		sec = (dw_section_t)(sec + 1);
+		count = sec == DW_SEC_AUTHORITY ? m->nscount : m->arcount;
+	}
+	m->reached = DW_SEC_END;
+	m->rrs = (uint16_t)done; /* as m->rrs++ per RR would wrap */
+	if (opt_bad)
+		return fail(m, DW_EOPT, DW_BAD_OPT);
+	if (pos < end)
+		m->bad = DW_BAD_TRAILING; /* parsed fully: still success */
+	return 0;
+trunc:
+	rc = DW_ETRUNC;
+bad:
+	/* a bad name says why itself; anything else is the section's
+	 * truncation */
+	m->reached = sec;
+	m->rrs = (uint16_t)(done + count - left);
+	return fail(m, rc, name_bad(rc, sec_trunc(sec)));
 }
 
 /*
@@ -307,7 +450,6 @@ int dw_msg_parse(dw_msg_t *m, const uint8_t *wire, size_t len)
 {
 	dw_cur_t c;
 	name_memo_t mm;
-	int opt_bad = 0;
 	int rc;
 
 	reset(m);
@@ -344,7 +486,7 @@ int dw_msg_parse(dw_msg_t *m, const uint8_t *wire, size_t len)
 	m->reached = DW_SEC_QUESTION;
 	if (m->qdcount > dw_cur_avail(&c) / DW_Q_MIN)
 		return fail(m, DW_ETRUNC, DW_BAD_QUESTION_TRUNC);
-	mm.used = 0;
+	memo_init(&mm);
 	for (unsigned i = 0; i < m->qdcount; i++) {
 		size_t qlen = 0, qstart = c.pos;
 		rc = dw_name_parse(&c, i == 0 ? m->qname : NULL, &qlen);
@@ -367,21 +509,8 @@ int dw_msg_parse(dw_msg_t *m, const uint8_t *wire, size_t len)
 		m->questions++;
 	}
 
-	if ((rc = walk_rrs(m, &c, m->ancount, DW_SEC_ANSWER,
-			   DW_BAD_ANSWER_TRUNC, &opt_bad, &mm)) < 0)
-		goto out;
-	if ((rc = walk_rrs(m, &c, m->nscount, DW_SEC_AUTHORITY,
-			   DW_BAD_AUTHORITY_TRUNC, &opt_bad, &mm)) < 0)
-		goto out;
-	if ((rc = walk_rrs(m, &c, m->arcount, DW_SEC_ADDITIONAL,
-			   DW_BAD_ADDITIONAL_TRUNC, &opt_bad, &mm)) < 0)
-		goto out;
-	m->reached = DW_SEC_END;
-	if (opt_bad)
-		rc = fail(m, DW_EOPT, DW_BAD_OPT);
-	else if (dw_cur_avail(&c) > 0)
-		m->bad = DW_BAD_TRAILING; /* parsed fully: still success */
-out:
+	/* c.err is 0 here: every failed read above returned */
+	rc = walk_rrs(m, wire, len, c.pos, &mm);
 	/*
 	 * RFC 6891 6.1.3: the 12-bit RCODE is EXTENDED-RCODE << 4 | header
 	 * RCODE. Also after a later error: the OPT fields were complete.
