@@ -657,6 +657,7 @@ fail:
  * hash thread does it. */
 static void plan_taps(file_job_t *files, size_t nfiles, const part_t *work, size_t nwork)
 {
+	/* tapped counts a file's parts first, then becomes the yes/no */
 	for (size_t i = 0; i < nwork; i++)
 		work[i].file->tapped++;
 	for (size_t i = 0; i < nwork; i++) {
